@@ -1,0 +1,465 @@
+"""Name normalisation for screening: turn a name as it really arrives into comparable tokens.
+
+Pure Python, no Django: the matcher, the CLI, the API and the tasks all call this one module,
+so a name is normalised the same way whether it is on the list or on a licence request.
+
+The pipeline, in order (each step is a small function so tests can name the rule they check):
+1. Unicode compatibility folding (NFKC: full-width letters, ligatures).
+2. A glossary of generic Chinese company words (有限公司 -> "co ltd", 技术 -> "technologies"),
+   because pinyin of 技术 ("ji shu") would never meet the English name on the list.
+3. Transliteration to ASCII with anyascii (Cyrillic, Arabic, Greek, Armenian, Georgian, kana...);
+   Han and Hangul syllables are spaced so "华为" becomes "hua wei" and word-joining repair can
+   meet "Huawei".
+4. Case folding, apostrophes dropped ("Qa'ida" -> "qaida"), every other punctuation mark splits.
+5. Number words to digits ("forty-four" -> "44", "1st"/"first" -> "1").
+6. Legal forms recognised and set aside with a generic kind (LLC, JSC, ...): "OOO", "Limited
+   Liability Company" and "GmbH" are the same kind of thing and carry no identity.
+7. Leading titles and articles dropped ("Mr.", "Dr.", "President", "The", "MV").
+8. Abbreviations expanded to one spelling ("Tech" -> "technologies", "Int'l" -> "international").
+9. Runs of initials joined ("A.B.C." -> "abc"); repeated tokens dropped ("Sergey Sergey Shoigu").
+Token order is left as written; the matcher compares tokens as a set.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+
+# Generic Chinese company words, longest first so 股份有限公司 wins over 有限公司. Translated
+# rather than transliterated because lists and applicants write these parts in English.
+CJK_GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("股份有限公司", " joint stock company "),
+    ("有限责任公司", " limited liability company "),
+    ("有限公司", " co ltd "),
+    ("公司", " company "),
+    ("集团", " group "),
+    ("技术", " technologies "),
+    ("科技", " technology "),
+    ("研究所", " research institute "),
+    ("研究院", " research institute "),
+    ("大学", " university "),
+    ("国际", " international "),
+    ("电子", " electronics "),
+    ("通信", " communications "),
+    ("贸易", " trading "),
+    ("终端", " device "),
+    ("软件", " software "),
+    ("中国", " china "),
+    ("香港", " hong kong "),
+)
+
+# Legal forms and their generic kind. Kinds follow the `generic` vocabulary of OpenSanctions'
+# org_types data (LLC, JSC, ...), hand-picked for the forms that appear on export-control lists.
+# Keys are space-separated normalised tokens (after transliteration and punctuation splitting).
+_LEGAL_FORMS: dict[str, tuple[str, ...]] = {
+    "LLC": (
+        "llc",
+        "l l c",
+        "limited liability company",
+        "limited liability co",
+        "limited liability partnership",
+        "ltd",
+        "limited",
+        "ltd co",
+        "co ltd",
+        "company limited",
+        "pte ltd",
+        "pty ltd",
+        "pvt ltd",
+        "private limited",
+        "pte",
+        "pty",
+        "pvt",
+        "gmbh",
+        "g m b h",
+        "gesellschaft mit beschrankter haftung",
+        "ooo",
+        "o o o",
+        "obshchestvo s ogranichennoy otvetstvennostyu",
+        "obshchestvo s ogranichennoi otvetstvennostiu",
+        "tov",
+        "srl",
+        "s r l",
+        "sarl",
+        "s a r l",
+        "societatea cu raspundere limitata",
+        "sp z o o",
+        "sp z oo",
+        "spolka z ograniczona odpowiedzialnoscia",
+        "sro",
+        "s r o",
+        "bv",
+        "b v",
+        "ltda",
+        "sdn bhd",
+        "bhd",
+        "fze",
+        "fzco",
+        "fzc",
+        "fz llc",
+        "llp",
+        "yugen kaisha",
+        "sl",
+        "s de rl",
+        "ltd sti",
+        "limited sirketi",
+    ),
+    "JSC": (
+        "jsc",
+        "j s c",
+        "joint stock company",
+        "joint stock co",
+        "ojsc",
+        "open joint stock company",
+        "cjsc",
+        "closed joint stock company",
+        "pjsc",
+        "public joint stock company",
+        "ao",
+        "a o",
+        "oao",
+        "zao",
+        "pao",
+        "aktsionernoe obshchestvo",
+        "aktsionernoye obshchestvo",
+        "otkrytoe aktsionernoe obshchestvo",
+        "zakrytoe aktsionernoe obshchestvo",
+        "publichnoe aktsionernoe obshchestvo",
+        "ag",
+        "a g",
+        "aktiengesellschaft",
+        "plc",
+        "p l c",
+        "public limited company",
+        "sa",
+        "s a",
+        "sociedad anonima",
+        "societe anonyme",
+        "spa",
+        "s p a",
+        "nv",
+        "n v",
+        "as",
+        "asa",
+        "ab",
+        "oy",
+        "oyj",
+        "se",
+        "kk",
+        "kabushiki kaisha",
+        "tbk",
+        "pt",
+        "anonim sirketi",
+        "sa de cv",
+        "de cv",
+        "sab de cv",
+    ),
+    "CORP": (
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "incorporation",
+        "kg",
+        "kgaa",
+        "lp",
+        "l p",
+        "cv",
+        "gk",
+        "godo kaisha",
+    ),
+    "NGO": (
+        "ano",
+        "avtonomnaya nekommercheskaya organizatsiya",
+        "foundation",
+        "ev",
+        "e v",
+    ),
+    "SP": ("ip", "individualnyy predprinimatel"),
+}
+
+# Forms that are ordinary words or letters elsewhere ("AS", "SA", "PT", "AO", "CO") are only
+# taken as legal forms at the start or end of a name; longer phrases are taken anywhere.
+_LEGAL_INDEX: dict[tuple[str, ...], str] = {
+    tuple(alias.split()): kind for kind, aliases in _LEGAL_FORMS.items() for alias in aliases
+}
+_LEGAL_MAX_LEN = max(len(k) for k in _LEGAL_INDEX)
+
+_TITLES = frozenset(
+    {
+        "the",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "president",
+        "prasident",
+        "monsieur",
+        "madame",
+        "mme",
+        "sheikh",
+        "shaikh",
+        "mv",
+    }
+)
+
+# One spelling per abbreviation family; the long form is kept so explanations read naturally.
+ABBREVIATIONS: dict[str, str] = {
+    "tech": "technologies",
+    "techn": "technologies",
+    "technology": "technologies",
+    "intl": "international",
+    "int": "international",
+    "internat": "international",
+    "inter": "international",
+    "natl": "national",
+    "univ": "university",
+    "inst": "institute",
+    "instit": "institute",
+    "ind": "industries",
+    "inds": "industries",
+    "indus": "industries",
+    "industry": "industries",
+    "industrial": "industries",
+    "mfg": "manufacturing",
+    "eng": "engineering",
+    "engg": "engineering",
+    "elec": "electronics",
+    "electronic": "electronics",
+    "comm": "communications",
+    "comms": "communications",
+    "communication": "communications",
+    "telecom": "telecommunications",
+    "telecommunication": "telecommunications",
+    "grp": "group",
+    "hldgs": "holdings",
+    "holding": "holdings",
+    "svcs": "services",
+    "svc": "services",
+    "service": "services",
+    "sys": "systems",
+    "system": "systems",
+    "lab": "laboratory",
+    "labs": "laboratory",
+    "laboratories": "laboratory",
+    "sci": "science",
+    "sciences": "science",
+    "dept": "department",
+    "assn": "association",
+    "assoc": "association",
+    "bros": "brothers",
+    "mgmt": "management",
+    "dev": "development",
+    "equip": "equipment",
+    "imp": "import",
+    "exp": "export",
+    "ibn": "bin",
+    "ben": "bin",
+}
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_ORDINALS = {
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "1st": "1",
+    "2nd": "2",
+    "3rd": "3",
+    "4th": "4",
+    "5th": "5",
+}
+
+_APOSTROPHES = re.compile(r"['’‘`ʼʻ´]")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _is_spaced_script(ch: str) -> bool:
+    """Han ideographs and Hangul syllables are written without spaces; one syllable, one token."""
+    code = ord(ch)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0xAC00 <= code <= 0xD7AF
+
+
+def fold(name: str) -> str:
+    """NFKC-fold, translate generic CJK words, and transliterate to lower-case ASCII."""
+    text = unicodedata.normalize("NFKC", name)
+    if any(_is_spaced_script(ch) for ch in text):
+        for cjk, english in CJK_GLOSSARY:
+            text = text.replace(cjk, english)
+        text = "".join(f" {anyascii(ch)} " if _is_spaced_script(ch) else ch for ch in text)
+    text = anyascii(text).lower()
+    return _APOSTROPHES.sub("", text)
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    """Number words to digits: 'forty four', 'forty 4' and 'fourty-four' all become '44'."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in _ORDINALS:
+            out.append(_ORDINALS[tok])
+        elif tok in _TENS:
+            value = _TENS[tok]
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if nxt in _UNITS and _UNITS[nxt] < 10:
+                value += _UNITS[nxt]
+                i += 1
+            elif len(nxt) == 1 and nxt.isdigit():
+                value += int(nxt)
+                i += 1
+            out.append(str(value))
+        elif tok in _UNITS:
+            out.append(str(_UNITS[tok]))
+        else:
+            out.append(tok)
+        i += 1
+    return out
+
+
+def _edge_kind(tokens: list[str], *, at_end: bool) -> tuple[str, int] | None:
+    """The legal form (kind, length) that the name starts or ends with, longest first."""
+    for size in range(min(_LEGAL_MAX_LEN, len(tokens) - 1), 0, -1):
+        part = tuple(tokens[-size:] if at_end else tokens[:size])
+        kind = _LEGAL_INDEX.get(part)
+        if kind is not None:
+            return kind, size
+    return None
+
+
+def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Set legal forms aside: word phrases anywhere, short or spelled-out forms only at an edge.
+
+    "AS", "SA", "CO" or "A O" are ordinary words or initials in the middle of a name ("A O
+    Smith"), so only phrases of real words ("joint stock company", "co ltd") are taken anywhere.
+    """
+    kinds: list[str] = []
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_LEGAL_MAX_LEN, len(tokens) - i), 1, -1):
+            part = tuple(tokens[i : i + size])
+            kind = _LEGAL_INDEX.get(part)
+            if kind is not None and all(len(tok) > 1 for tok in part):
+                kinds.append(kind)
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    # Edges, repeatedly ("Huawei Technologies Co Ltd" ends in two); never strip a name bare.
+    while (found := _edge_kind(out, at_end=True)) is not None:
+        kinds.append(found[0])
+        del out[-found[1] :]
+    while (found := _edge_kind(out, at_end=False)) is not None:
+        kinds.append(found[0])
+        del out[: found[1]]
+    return out, kinds
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """Runs of two or more single letters are one acronym: 'a b c' (from A.B.C.) -> 'abc'."""
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*tokens, ""]:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        if run:
+            out.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if tok:
+            out.append(tok)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedName:
+    """A name reduced to identity tokens, with what was set aside kept for explanations."""
+
+    original: str
+    tokens: tuple[str, ...]
+    legal_forms: tuple[str, ...]
+    dropped: tuple[str, ...]
+    # Every token including legal forms, in written order: used to catch "SiemensAG".
+    all_tokens: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+@lru_cache(maxsize=65536)
+def analyse(name: str) -> NormalisedName:
+    """Normalise a name into tokens; cached because batches repeat the same party names."""
+    raw = _TOKEN.findall(fold(name))
+    tokens = _numbers(raw)
+    all_tokens = tuple(tokens)
+    tokens, kinds = _strip_legal_forms(tokens)
+    dropped: list[str] = []
+    while len(tokens) > 1 and tokens[0] in _TITLES:
+        dropped.append(tokens.pop(0))
+    tokens = [ABBREVIATIONS.get(tok, tok) for tok in tokens]
+    tokens = _join_initials(tokens)
+    seen: set[str] = set()
+    unique: list[str] = []
+    for tok in tokens:
+        if tok not in seen:
+            seen.add(tok)
+            unique.append(tok)
+        else:
+            dropped.append(tok)
+    return NormalisedName(
+        original=name,
+        tokens=tuple(unique),
+        legal_forms=tuple(dict.fromkeys(kinds)),
+        dropped=tuple(dropped),
+        all_tokens=all_tokens,
+    )
+
+
+def normalise(name: str) -> str:
+    """The comparable form of a name: folded, transliterated, legal forms and titles removed."""
+    return analyse(name).text

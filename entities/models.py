@@ -1,0 +1,187 @@
+"""The restricted-party list as the official lists describe it, and its numbered versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class EntityType(models.TextChoices):
+    ENTITY = "entity", "Entity"
+    INDIVIDUAL = "individual", "Individual"
+    VESSEL = "vessel", "Vessel"
+    AIRCRAFT = "aircraft", "Aircraft"
+
+
+class LicensePolicy(models.TextChoices):
+    """Normalised licence review policy; the source's own words stay in `license_policy_text`."""
+
+    # Ordered from strictest to most lenient: `STRICTNESS` below relies on it.
+    POLICY_OF_DENIAL = "policy_of_denial", "Policy of denial"
+    PRESUMPTION_OF_DENIAL = "presumption_of_denial", "Presumption of denial"
+    CASE_BY_CASE = "case_by_case", "Case-by-case review"
+    OTHER = "other", "Other (see source text)"
+    NONE = "none", "None stated"
+
+
+# Lower is stricter; a request with several hits shows the strictest policy among them.
+STRICTNESS: dict[str, int] = {choice.value: rank for rank, choice in enumerate(LicensePolicy)}
+
+
+class EntityQuerySet(models.QuerySet["Entity"]):
+    def active(self) -> EntityQuerySet:
+        return self.filter(delisted_on__isnull=True)
+
+    def delisted(self) -> EntityQuerySet:
+        return self.filter(delisted_on__isnull=False)
+
+
+class ListVersion(models.Model):
+    """One numbered change of the list: an import or a single edit, recorded in its transaction."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        CREATE = "create", "Entity added"
+        EDIT = "edit", "Entity edited"
+        DELIST = "delist", "Entity delisted"
+
+    number = models.PositiveIntegerField(unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    source_file = models.CharField(max_length=500, blank=True)
+    # The source lists an import was authoritative for (e.g. ["EL", "SDN"]).
+    sources = models.JSONField(default=list, blank=True)
+    added_count = models.PositiveIntegerField(default=0)
+    changed_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+    @classmethod
+    def current_number(cls) -> int:
+        latest = cls.objects.order_by("-number").values_list("number", flat=True).first()
+        return latest or 0
+
+
+class Entity(models.Model):
+    key = models.CharField(
+        max_length=400, unique=True, help_text="Stable key matching this record across list versions."
+    )
+    source = models.CharField(max_length=16, db_index=True, help_text="Short code of the source list, e.g. EL.")
+    source_name = models.CharField(max_length=200, blank=True)
+    source_id = models.CharField(max_length=100, blank=True, db_index=True)
+    entity_number = models.CharField(max_length=100, blank=True)
+    entity_type = models.CharField(max_length=16, choices=EntityType.choices, default=EntityType.ENTITY)
+    name = models.CharField(max_length=500, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    programs = models.JSONField(default=list, blank=True)
+    federal_register_notice = models.TextField(blank=True, help_text="Federal Register citations.")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="End date given by the source list.")
+    standard_order = models.CharField(max_length=20, blank=True)
+    license_requirement = models.TextField(blank=True)
+    license_policy = models.CharField(max_length=32, choices=LicensePolicy.choices, default=LicensePolicy.NONE)
+    license_policy_text = models.TextField(blank=True)
+    remarks = models.TextField(blank=True)
+    call_sign = models.CharField(max_length=100, blank=True)
+    vessel_type = models.CharField(max_length=100, blank=True)
+    gross_tonnage = models.CharField(max_length=100, blank=True)
+    gross_registered_tonnage = models.CharField(max_length=100, blank=True)
+    vessel_flag = models.CharField(max_length=100, blank=True)
+    vessel_owner = models.CharField(max_length=500, blank=True)
+    citizenships = models.JSONField(default=list, blank=True)
+    nationalities = models.JSONField(default=list, blank=True)
+    dates_of_birth = models.JSONField(default=list, blank=True)
+    places_of_birth = models.JSONField(default=list, blank=True)
+    ids = models.JSONField(default=list, blank=True)
+    source_list_url = models.CharField(max_length=500, blank=True)
+    source_information_url = models.CharField(max_length=500, blank=True)
+    # Delisting end-dates a record instead of deleting it: past decisions must stay replayable.
+    delisted_on = models.DateField(null=True, blank=True, db_index=True)
+    delisted_reason = models.TextField(blank=True)
+    # Digest of the record's content (aliases and addresses included): a re-import compares
+    # digests instead of every field, which keeps a no-op re-import of 14,000 records fast.
+    content_hash = models.CharField(max_length=64, blank=True)
+    first_version = models.ForeignKey(ListVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_version = models.ForeignKey(ListVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.delisted_on is None
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted({a.country for a in self.addresses.all() if a.country})
+
+
+class Alias(models.Model):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=500)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Address(models.Model):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="addresses")
+    address = models.TextField(blank=True, help_text="The address as the source wrote it.")
+    city = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=50, blank=True)
+    country = models.CharField(max_length=2, blank=True, db_index=True, help_text="ISO 3166-1 alpha-2.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return self.address or self.country
+
+
+class ListVersionChange(models.Model):
+    """What one version did to one entity; re-screening reads these to screen only the delta."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed"
+
+    version = models.ForeignKey(ListVersion, on_delete=models.CASCADE, related_name="changes")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="version_changes")
+    change = models.CharField(max_length=8, choices=Change.choices)
+    changed_fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "entity"], name="one_change_per_entity_per_version")]
+        ordering = ["version", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.change} entity {self.entity_id} in version {self.version_id}"

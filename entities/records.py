@@ -1,0 +1,75 @@
+"""A listed party as parsed from any source (CSL CSV/JSON, OFAC SDN, a browser form).
+
+Importers and the edit pages both produce `EntityRecord`s; services turn them into rows. The
+content hash is how a re-import tells "unchanged" from "changed" without comparing every field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    address: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class EntityRecord:
+    key: str
+    source: str
+    name: str
+    source_name: str = ""
+    source_id: str = ""
+    entity_number: str = ""
+    entity_type: str = "entity"
+    title: str = ""
+    programs: tuple[str, ...] = ()
+    federal_register_notice: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    standard_order: str = ""
+    license_requirement: str = ""
+    license_policy: str = "none"
+    license_policy_text: str = ""
+    remarks: str = ""
+    call_sign: str = ""
+    vessel_type: str = ""
+    gross_tonnage: str = ""
+    gross_registered_tonnage: str = ""
+    vessel_flag: str = ""
+    vessel_owner: str = ""
+    citizenships: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()
+    dates_of_birth: tuple[str, ...] = ()
+    places_of_birth: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    source_list_url: str = ""
+    source_information_url: str = ""
+    aliases: tuple[str, ...] = ()
+    addresses: tuple[AddressRecord, ...] = field(default=())
+
+    def content_hash(self) -> str:
+        payload = asdict(self)
+        payload.pop("key")
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def entity_fields(self) -> dict[str, object]:
+        """Column values for `Entity` (lists for JSON fields), without aliases and addresses."""
+        values: dict[str, object] = {}
+        for f in fields(self):
+            if f.name in {"aliases", "addresses"}:
+                continue
+            value = getattr(self, f.name)
+            values[f.name] = list(value) if isinstance(value, tuple) else value
+        return values
+
+    def changed_fields(self, other: EntityRecord) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LibConfig(AppConfig):
+    """Cross-app plumbing: roles, sign-in pages, navigation, demo data."""
+
+    name = "lib"
+    verbose_name = "Clearance core"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from lib.roles import Role
+from tests.factories import make_user
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _suite_runs_on_postgresql(request: pytest.FixtureRequest) -> None:
+    # The suite is about real parts: refuse to pass quietly on SQLite.
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        assert connection.vendor == "postgresql", "Run the suite against PostgreSQL (make test sets DATABASE_URL)."
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_eagerly(settings: Any) -> None:
+    # Most tests exercise services; tests about tasks use the real worker fixture instead.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(reason=f"real list data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def sales(db: None) -> User:
+    return make_user(Role.SALES, username="sales")
+
+
+@pytest.fixture
+def sales2(db: None) -> User:
+    return make_user(Role.SALES, username="sales2")
+
+
+@pytest.fixture
+def reviewer(db: None) -> User:
+    return make_user(Role.REVIEWER, username="reviewer")
+
+
+@pytest.fixture
+def reviewer2(db: None) -> User:
+    return make_user(Role.REVIEWER, username="reviewer2")
+
+
+@pytest.fixture
+def compliance_admin(db: None) -> User:
+    return make_user(Role.COMPLIANCE_ADMIN, username="admin")
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A browser-like client signed in as the given user."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db: None) -> Callable[[User], APIClient]:
+    """An API client authenticated by the user's token, as integrations would be."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
