@@ -24,6 +24,16 @@ if ! pg_up; then
   fi
   pg_up || { fail "cannot reach PostgreSQL at $DATABASE_URL. Install it (Debian: apt-get install postgresql) and allow the user to create databases, or set DATABASE_URL."; return 1; }
 fi
+# The suite makes its own test_<name> database; the named one must exist too for
+# `makemigrations --check` to compare against it.
+.venv/bin/python - "$DATABASE_URL" <<'PY' || { fail "cannot create the database named in $DATABASE_URL."; return 1; }
+import sys, psycopg, dj_database_url
+cfg = dj_database_url.parse(sys.argv[1])
+with psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
+                     password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+        conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+PY
 
 if ! redis_up; then
   if command -v redis-server >/dev/null; then
