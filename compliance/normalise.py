@@ -263,8 +263,11 @@ ABBREVIATIONS: dict[str, str] = {
     "imp": "import",
     "exp": "export",
     "ibn": "bin",
-    "ben": "bin",
 }
+
+# Digits written for look-alike letters inside a word ("Ig0r Sech1n") are obfuscation.
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"})
+_LEET_WORD = re.compile(r"^[a-z]+[0-9][a-z0-9]*[a-z]$")
 
 _UNITS = {
     "zero": 0,
@@ -364,7 +367,8 @@ def _edge_kind(tokens: list[str], *, at_end: bool) -> tuple[str, int] | None:
     for size in range(min(_LEGAL_MAX_LEN, len(tokens) - 1), 0, -1):
         part = tuple(tokens[-size:] if at_end else tokens[:size])
         kind = _LEGAL_INDEX.get(part)
-        if kind is not None:
+        # Spelled-out letters lead many names ("A O Smith"); as a legal form they only trail.
+        if kind is not None and (at_end or any(len(tok) > 1 for tok in part)):
             return kind, size
     return None
 
@@ -435,6 +439,7 @@ class NormalisedName:
 def analyse(name: str) -> NormalisedName:
     """Normalise a name into tokens; cached because batches repeat the same party names."""
     raw = _TOKEN.findall(fold(name))
+    raw = [t.translate(_LEET) if _LEET_WORD.match(t) else t for t in raw]
     tokens = _numbers(raw)
     all_tokens = tuple(tokens)
     tokens, kinds = _strip_legal_forms(tokens)
