@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from lib.roles import Role
+from tests.browser.conftest import log_in
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.name.lower())
+def test_each_role_logs_in_and_sees_its_dashboard(page: Page, role: Role) -> None:
+    user: User = make_user(role, username=f"person-{role.name.lower()}")
+    log_in(page, user)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+    expect(page.locator(".who")).to_contain_text(role.value)
+
+
+def test_a_keyboard_user_reaches_the_content_with_the_skip_link(page: Page) -> None:
+    log_in(page, make_user(Role.REVIEWER, username="keyboard"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
