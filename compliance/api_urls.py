@@ -1,5 +1,13 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from compliance import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("screen/", api.ScreenView.as_view(), name="api-screen"),
+    path("screen/batch/", api.BatchScreenView.as_view(), name="api-screen-batch"),
+    path("screen/batch/<int:pk>/", api.BatchStatusView.as_view(), name="api-screen-batch-status"),
+    path("screen/batch/<int:pk>/result/", api.BatchResultView.as_view(), name="api-screen-batch-result"),
+    path("screening-config/", api.ScreeningConfigView.as_view(), name="api-screening-config"),
+]

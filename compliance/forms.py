@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+
+class ScreenForm(forms.Form):
+    name = forms.CharField(max_length=500, label="Name")
+    country = forms.CharField(
+        max_length=2, required=False, label="Country (ISO code, optional)", help_text="e.g. CN, RU, IR"
+    )
+
+    def clean_country(self) -> str:
+        value: str = self.cleaned_data["country"].strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise forms.ValidationError("Use a two-letter ISO 3166 country code.")
+        return value
+
+
+class BatchForm(forms.Form):
+    file = forms.FileField(label="CSV of names", help_text="A 'name' column, and optionally 'country'.")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > getattr(settings, "FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024):
+            raise forms.ValidationError("The file is too large for one batch.")
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("Save the CSV as UTF-8.") from exc
+
+
+class ThresholdForm(forms.Form):
+    threshold = forms.FloatField(min_value=0.0, max_value=1.0, label="Threshold")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it changes")

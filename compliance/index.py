@@ -1,0 +1,88 @@
+"""The per-process matcher index of the current list, rebuilt when the list version changes.
+
+Every web worker, Celery worker and command builds the index once and reuses it; a cheap query
+for the latest `ListVersion` number (at most once a second) tells when the list moved on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+from django.db.models import Q
+from django.utils import timezone
+
+from compliance.matcher import Candidate, Index
+from entities.models import Address, Alias, Entity, EntityQuerySet, ListVersion
+
+# How long a process trusts its idea of the current version before asking the database again.
+VERSION_TTL_SECONDS = 1.0
+
+_lock = threading.Lock()
+_index: Index | None = None
+_checked_at = 0.0
+
+
+def active_entities() -> EntityQuerySet:
+    """Entities that can be hit: not delisted, and not past an end date the source gave."""
+    today = timezone.localdate()
+    return Entity.objects.active().filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+
+
+def build_index(version: int | None = None) -> Index:
+    """Build from three flat queries (no ORM object per row): 14,000 entities in about a second."""
+    if version is None:
+        version = ListVersion.current_number()
+    entities = active_entities()
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for entity_id, name in Alias.objects.filter(entity__in=entities).values_list("entity_id", "name"):
+        aliases[entity_id].append(name)
+    countries: dict[int, set[str]] = defaultdict(set)
+    addresses: dict[int, list[str]] = defaultdict(list)
+    rows = Address.objects.filter(entity__in=entities).values_list("entity_id", "country", "address", "city")
+    for entity_id, country, address, city in rows:
+        if country:
+            countries[entity_id].add(country.upper())
+        text = ", ".join(part for part in (address, city) if part)
+        if text:
+            addresses[entity_id].append(text)
+    candidates = (
+        Candidate(
+            key=pk,
+            name=name,
+            aliases=tuple(aliases.get(pk, ())),
+            countries=tuple(sorted(countries.get(pk, ()))),
+            source=source,
+            addresses=tuple(addresses.get(pk, ())),
+        )
+        for pk, name, source in entities.values_list("pk", "name", "source")
+    )
+    return Index.build(candidates, version=version)
+
+
+def get_index() -> Index:
+    """The index of the current list version for this process."""
+    global _index, _checked_at
+    now = time.monotonic()
+    index = _index
+    if index is not None and now - _checked_at < VERSION_TTL_SECONDS:
+        return index
+    current = ListVersion.current_number()
+    if index is not None and index.version == current:
+        _checked_at = now
+        return index
+    with _lock:
+        # Another thread may have rebuilt it while this one waited.
+        if _index is None or _index.version != current:
+            _index = build_index(current)
+        _checked_at = time.monotonic()
+        return _index
+
+
+def reset_index() -> None:
+    """Forget the cached index (tests, and after a database is swapped underneath)."""
+    global _index, _checked_at
+    with _lock:
+        _index = None
+        _checked_at = 0.0
