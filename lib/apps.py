@@ -8,3 +8,8 @@ class LibConfig(AppConfig):
 
     name = "lib"
     verbose_name = "Clearance core"
+
+    def ready(self) -> None:
+        from lib.history import guard_history
+
+        guard_history()

@@ -1,0 +1,40 @@
+"""History is append-only: the audit trail may gain rows, never lose or change one.
+
+Proving "who decided what, when, on which list version" years later only works if nothing in the
+product can rewrite the record. Every simple-history model gets a guard that refuses updates and
+deletes made through the ORM (pages, API, admin, tasks alike). Bulk `QuerySet.update()` bypasses
+signals; no product code calls it on historical models, and tests/test_security.py keeps it so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models.signals import pre_delete, pre_save
+from simple_history.models import HistoricalChanges
+
+
+class HistoryIsAppendOnly(Exception):
+    """Raised when code tries to edit or delete an audit-trail row."""
+
+
+def historical_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if issubclass(model, HistoricalChanges)]
+
+
+def _refuse_update(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance._state.adding:
+        return
+    raise HistoryIsAppendOnly(f"{sender.__name__} rows are append-only; record a new change instead.")
+
+
+def _refuse_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    raise HistoryIsAppendOnly(f"{sender.__name__} rows are append-only and are never deleted.")
+
+
+def guard_history() -> None:
+    for model in historical_models():
+        pre_save.connect(_refuse_update, sender=model, dispatch_uid=f"append-only-save-{model._meta.label}")
+        pre_delete.connect(_refuse_delete, sender=model, dispatch_uid=f"append-only-delete-{model._meta.label}")
