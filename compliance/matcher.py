@@ -177,7 +177,7 @@ def _weight(token: str) -> float:
     if token in PARTICLES:
         return base * 0.3
     if token in GENERIC_WORDS or (len(token) > 6 and _PATRONYMIC.search(token)):
-        return base * 0.5
+        return base * 0.4
     return base
 
 
@@ -231,7 +231,7 @@ def _token_sim(a: str, b: str, pa: str, pb: str) -> float:
         return 0.0
     # Optimal string alignment: a substituted or swapped pair of letters is one edit, not two.
     sim = OSA.normalized_similarity(a, b)
-    if pa and pa == pb and min(len(a), len(b)) >= 5:
+    if pa and pa == pb and min(len(a), len(b)) >= 5 and sim >= TOKEN_FLOOR:
         # Sounding alike closes half the remaining gap ("Schulze" / "Scholz").
         sim = 0.5 + 0.5 * sim
     return sim if sim >= TOKEN_FLOOR else 0.0
@@ -246,10 +246,14 @@ class _Alignment:
     left_b: list[str]
     conflict: bool
 
+    single: bool = False
+
     @property
     def score(self) -> float:
         hi, lo = max(self.cov_a, self.cov_b), min(self.cov_a, self.cov_b)
-        value = hi * (0.7 + 0.3 * lo)
+        # One word found inside a longer name ("Shell" in "Donna Shell") proves little on its
+        # own, so what the longer name has besides weighs more.
+        value = hi * (0.6 + 0.4 * lo) if self.single else hi * (0.7 + 0.3 * lo)
         return value * CONFLICT_PENALTY if self.conflict else value
 
 
@@ -296,6 +300,7 @@ def _align(
         left_a=left_a,
         left_b=left_b,
         conflict=weighty_a and weighty_b,
+        single=min(len(ta), len(tb)) == 1 and max(len(ta), len(tb)) > 1,
     )
 
 
@@ -564,7 +569,11 @@ class Index:
                     votes[name_id] = votes.get(name_id, 0.0) + gain
         if len(votes) <= self.SHORTLIST:
             return list(votes)
-        return sorted(votes, key=votes.__getitem__, reverse=True)[: self.SHORTLIST]
+        # Among names sharing the same words, prefer those with fewest other words: "Huawei
+        # Technologies Co Ltd" before "Huawei Technologies Co Ltd Chengdu Research Institute".
+        names = self._names
+        ranked = {i: v / math.sqrt(len(names[i].tokens)) for i, v in votes.items()}
+        return sorted(ranked, key=ranked.__getitem__, reverse=True)[: self.SHORTLIST]
 
     def search(
         self,

@@ -101,6 +101,7 @@ _LEGAL_FORMS: dict[str, tuple[str, ...]] = {
         "fzco",
         "fzc",
         "fz llc",
+        "dmcc",
         "llp",
         "yugen kaisha",
         "sl",
@@ -316,6 +317,8 @@ _ORDINALS = {
 }
 
 _APOSTROPHES = re.compile(r"['’‘`ʼʻ´]")
+# "AT&T", "P&G", "H&M": an ampersand inside a word is part of the name, not "and".
+_WORD_AMPERSAND = re.compile(r"(?<=[a-z0-9])&(?=[a-z0-9])")
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -333,6 +336,7 @@ def fold(name: str) -> str:
             text = text.replace(cjk, english)
         text = "".join(f" {anyascii(ch)} " if _is_spaced_script(ch) else ch for ch in text)
     text = anyascii(text).lower()
+    text = _WORD_AMPERSAND.sub("", text)
     return _APOSTROPHES.sub("", text)
 
 
