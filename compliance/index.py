@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Collection
 
 from django.db.models import Q
 from django.utils import timezone
@@ -30,11 +31,17 @@ def active_entities() -> EntityQuerySet:
     return Entity.objects.active().filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
 
 
-def build_index(version: int | None = None) -> Index:
-    """Build from three flat queries (no ORM object per row): 14,000 entities in about a second."""
+def build_index(version: int | None = None, *, entity_ids: Collection[int] | None = None) -> Index:
+    """Build from three flat queries (no ORM object per row): 14,000 entities in about a second.
+
+    `entity_ids` limits it to a few entities: re-screening a list change scores open parties
+    against an index of just the entities that changed, exactly as a full screen would.
+    """
     if version is None:
         version = ListVersion.current_number()
     entities = active_entities()
+    if entity_ids is not None:
+        entities = entities.filter(pk__in=list(entity_ids))
     aliases: dict[int, list[str]] = defaultdict(list)
     for entity_id, name in Alias.objects.filter(entity__in=entities).values_list("entity_id", "name"):
         aliases[entity_id].append(name)
