@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+
+from lib.dashboard import build_dashboard
 
 
 @login_required
@@ -12,6 +14,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    from django.shortcuts import render
-
-    return render(request, "dashboard.html", {})
+    """One page per person: what their role works on, drawn from aggregate queries."""
+    board = build_dashboard(request.user)
+    return render(request, "dashboard.html", {"board": board})

@@ -1,0 +1,190 @@
+"""The numbers behind the dashboards: each series is one aggregate query, never a loop over rows.
+
+Charts are drawn server-side as SVG by pygal (installed with pip), so a dashboard needs no
+JavaScript, no CDN and prints as it shows; every chart comes with its numbers as a table too,
+for screen readers and for auditors who want the figures rather than the picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import pygal
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Sum
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+from pygal.style import Style
+
+from entities.models import ListVersion
+from lib.roles import Role, roles_of
+
+ChartKind = Literal["bar", "stacked", "line"]
+WEEKS = 12
+
+# The stylesheet's palette, so charts read as part of the page (and stay legible when printed).
+CHART_STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1d2530",
+    foreground_strong="#1d2530",
+    foreground_subtle="#5b6675",
+    font_family='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+    colors=("#1f5fbf", "#9a6700", "#b3261e", "#1e7b34", "#6f42c1", "#5b6675", "#0b7285"),
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    description: str
+    x_labels: list[str]
+    series: dict[str, list[float]]
+    kind: ChartKind = "stacked"
+    unit: str = ""
+    empty_message: str = "Nothing to show yet."
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(value for values in self.series.values() for value in values)
+
+    @property
+    def rows(self) -> list[tuple[str, list[float]]]:
+        """The chart as a table: one row per x label, one column per series."""
+        return [(label, [values[i] for values in self.series.values()]) for i, label in enumerate(self.x_labels)]
+
+    def svg(self) -> str:
+        chart_class = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line}[self.kind]
+        chart = chart_class(
+            style=CHART_STYLE,
+            width=720,
+            height=320,
+            js=[],  # pygal's default tooltips script comes from a CDN: air-gapped sites have none
+            disable_xml_declaration=True,
+            show_legend=len(self.series) > 1,
+            legend_at_bottom=True,
+            legend_at_bottom_columns=min(len(self.series), 4) or 1,
+            x_label_rotation=30 if len(self.x_labels) > 6 else 0,
+            print_values=False,
+            min_scale=2,
+            max_scale=8,
+            value_formatter=(lambda v: f"{v:g}{self.unit}"),
+        )
+        chart.x_labels = self.x_labels
+        for name, values in self.series.items():
+            chart.add(name, values)
+        svg: str = chart.render(is_unicode=True)
+        # Name the picture for assistive technology; the table beside it holds the numbers.
+        return svg.replace("<svg ", f'<svg role="img" aria-label="{self.title}" ', 1)
+
+
+@dataclass
+class Dashboard:
+    charts: list[Chart] = field(default_factory=list)
+    tables: dict[str, object] = field(default_factory=dict)
+
+
+def week_starts(*, weeks: int = WEEKS, today: date | None = None) -> list[date]:
+    """The Mondays of the last `weeks` weeks, oldest first (the current week included)."""
+    today = today or timezone.localdate()
+    this_monday = today - timedelta(days=today.weekday())
+    return [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+def _week_key(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def weekly_series(
+    rows: Iterable[dict[str, object]], *, weeks: Sequence[date], group: str | None, value: str, groups: Sequence[str]
+) -> dict[str, list[float]]:
+    """Spread aggregate rows ({"week", group, value}) over fixed weeks, zero where a week has none."""
+    index = {week: i for i, week in enumerate(weeks)}
+    series = {name: [0.0] * len(weeks) for name in groups}
+    for row in rows:
+        week = _week_key(row["week"])  # type: ignore[arg-type]
+        name = str(row[group]) if group else groups[0]
+        if week in index and name in series:
+            series[name][index[week]] += float(row[value] or 0)  # type: ignore[arg-type]
+    return series
+
+
+def week_labels(weeks: Sequence[date]) -> list[str]:
+    return [week.strftime("%d %b") for week in weeks]
+
+
+# --- Compliance admins: the list and what changing it set off ------------------------------------
+
+
+def list_versions_over_time(*, weeks: int = WEEKS) -> Chart:
+    starts = week_starts(weeks=weeks)
+    since = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
+    rows = (
+        ListVersion.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(added=Sum("added_count"), changed=Sum("changed_count"), removed=Sum("removed_count"))
+        .order_by("week")
+    )
+    series = {"Added": [0.0] * weeks, "Changed": [0.0] * weeks, "Removed": [0.0] * weeks}
+    index = {week: i for i, week in enumerate(starts)}
+    for row in rows:
+        i = index.get(_week_key(row["week"]))
+        if i is not None:
+            series["Added"][i] += row["added"] or 0
+            series["Changed"][i] += row["changed"] or 0
+            series["Removed"][i] += row["removed"] or 0
+    return Chart(
+        key="list-versions",
+        title="List changes per week",
+        description="Entities added, changed and removed by every list version (imports and edits), by week.",
+        x_labels=week_labels(starts),
+        series=series,
+        empty_message="The list has not changed in the last weeks.",
+    )
+
+
+def recent_versions(*, limit: int = 10) -> list[dict[str, object]]:
+    """The latest list versions with who made them and what they changed."""
+    rows = ListVersion.objects.order_by("-number").values(
+        "number",
+        "kind",
+        "created_at",
+        "created_by__username",
+        "reason",
+        "added_count",
+        "changed_count",
+        "removed_count",
+    )[:limit]
+    versions: list[dict[str, object]] = [dict(row) for row in rows]
+    triggered = rescreens_by_version([int(str(version["number"])) for version in versions])
+    for version in versions:
+        number = int(str(version["number"]))
+        version["kind_label"] = ListVersion.Kind(str(version["kind"])).label
+        version["rescreens"] = triggered.get(number)
+    return versions
+
+
+def rescreens_by_version(numbers: Sequence[int]) -> dict[int, int]:
+    """How many open cases each list version sent back to screening (none until re-screening exists)."""
+    return {}
+
+
+# --- Putting it together per role ----------------------------------------------------------------
+
+
+def build_dashboard(user: User | AnonymousUser) -> Dashboard:
+    roles = roles_of(user)
+    dashboard = Dashboard()
+    if roles & {Role.COMPLIANCE_ADMIN, Role.AUDITOR}:
+        dashboard.charts.append(list_versions_over_time())
+        dashboard.tables["recent_versions"] = recent_versions()
+    return dashboard

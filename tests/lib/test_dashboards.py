@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from lib.dashboard import list_versions_over_time
+from tests.factories import make_entity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admins_see_list_changes_per_week_with_the_versions_that_made_them(
+    client_for: Callable[[User], Client], compliance_admin: User
+) -> None:
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    make_entity("Borealis Optics", actor=compliance_admin)
+    chart = list_versions_over_time()
+    assert sum(chart.series["Added"]) == 2
+    page = client_for(compliance_admin).get(reverse("dashboard")).content.decode()
+    assert "List changes per week" in page
+    assert "Latest list versions" in page
+    assert "test fixture" in page
+    assert "<svg" in page
+
+
+def test_sales_do_not_see_the_list_maintenance_charts(client_for: Callable[[User], Client], sales: User) -> None:
+    make_entity("Acme Rocket Works")
+    page = client_for(sales).get(reverse("dashboard")).content.decode()
+    assert "List changes per week" not in page
+
+
+def test_charts_load_nothing_from_outside_the_server(
+    client_for: Callable[[User], Client], compliance_admin: User
+) -> None:
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    page = client_for(compliance_admin).get(reverse("dashboard")).content.decode()
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", page)
+
+
+def test_every_chart_comes_with_its_numbers_as_a_table(
+    client_for: Callable[[User], Client], compliance_admin: User
+) -> None:
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    page = client_for(compliance_admin).get(reverse("dashboard")).content.decode()
+    assert page.count('role="img"') == page.count("<summary>The numbers</summary>") >= 1
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_list(
+    client_for: Callable[[User], Client], compliance_admin: User, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(compliance_admin)
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dashboard"))
+    for n in range(15):
+        make_entity(f"Entity number {n}", actor=compliance_admin)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("dashboard")).status_code == 200
