@@ -129,6 +129,16 @@ def _create_children(pairs: Sequence[tuple[Entity, EntityRecord]], *, actor: Use
         bulk_create_with_history(addresses, Address, batch_size=2000, default_user=user, default_change_reason=reason)
 
 
+def manual_key(*, source: str, name: str, country: str) -> str:
+    """The stable key of an entity added by hand: it never changes when the entity is edited later.
+
+    Case and spacing are folded so "ACME  Ltd" and "Acme Ltd" from the same source and country are
+    recognised as the same party instead of being listed twice.
+    """
+    folded = " ".join(name.casefold().split())
+    return f"manual:{source.strip().upper()}:{folded}:{country.strip().upper()}"
+
+
 def _require_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
