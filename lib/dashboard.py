@@ -14,7 +14,7 @@ from typing import Literal
 
 import pygal
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from pygal.style import Style
@@ -117,6 +117,10 @@ def weekly_series(
     return series
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 def week_labels(weeks: Sequence[date]) -> list[str]:
     return [week.strftime("%d %b") for week in weeks]
 
@@ -126,9 +130,8 @@ def week_labels(weeks: Sequence[date]) -> list[str]:
 
 def list_versions_over_time(*, weeks: int = WEEKS) -> Chart:
     starts = week_starts(weeks=weeks)
-    since = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
     rows = (
-        ListVersion.objects.filter(created_at__gte=since)
+        ListVersion.objects.filter(created_at__gte=_start_of(starts[0]))
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(added=Sum("added_count"), changed=Sum("changed_count"), removed=Sum("removed_count"))
@@ -173,9 +176,51 @@ def recent_versions(*, limit: int = 10) -> list[dict[str, object]]:
     return versions
 
 
-def rescreens_by_version(numbers: Sequence[int]) -> dict[int, int]:
-    """How many open cases each list version sent back to screening (none until re-screening exists)."""
-    return {}
+def rescreens_by_version(numbers: Sequence[int]) -> dict[int, dict[str, object]]:
+    """What re-screening each list version set off: jobs, parties screened, new hits, state."""
+    from compliance.models import RescreenJob
+
+    rows = (
+        RescreenJob.objects.filter(list_version__in=numbers)
+        .values("list_version")
+        .annotate(
+            jobs=Count("id"),
+            parties=Sum("parties_screened"),
+            new_hits=Sum("new_hits"),
+            unfinished=Count("id", filter=Q(status__in=[RescreenJob.Status.PENDING, RescreenJob.Status.RUNNING])),
+            failed=Count("id", filter=Q(status=RescreenJob.Status.FAILED)),
+        )
+    )
+    return {int(row["list_version"]): dict(row) for row in rows if row["list_version"] is not None}
+
+
+def rescreens_over_time(*, weeks: int = WEEKS) -> Chart:
+    from compliance.models import RescreenJob
+
+    starts = week_starts(weeks=weeks)
+    rows = (
+        RescreenJob.objects.filter(created_at__gte=_start_of(starts[0]))
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(jobs=Count("id"), new_hits=Sum("new_hits"))
+        .order_by("week")
+    )
+    series = {"Re-screens": [0.0] * weeks, "New hits found": [0.0] * weeks}
+    index = {week: i for i, week in enumerate(starts)}
+    for row in rows:
+        i = index.get(_week_key(row["week"]))
+        if i is not None:
+            series["Re-screens"][i] += row["jobs"] or 0
+            series["New hits found"][i] += row["new_hits"] or 0
+    return Chart(
+        key="rescreens",
+        title="Re-screens per week",
+        description="Re-screens of open cases triggered by list changes (or run in full), and the new hits they found.",
+        x_labels=week_labels(starts),
+        series=series,
+        kind="bar",
+        empty_message="No re-screens in the last weeks.",
+    )
 
 
 # --- Putting it together per role ----------------------------------------------------------------
@@ -186,5 +231,6 @@ def build_dashboard(user: User | AnonymousUser) -> Dashboard:
     dashboard = Dashboard()
     if roles & {Role.COMPLIANCE_ADMIN, Role.AUDITOR}:
         dashboard.charts.append(list_versions_over_time())
+        dashboard.charts.append(rescreens_over_time())
         dashboard.tables["recent_versions"] = recent_versions()
     return dashboard

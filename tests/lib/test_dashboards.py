@@ -66,3 +66,18 @@ def test_the_dashboard_query_count_does_not_grow_with_the_list(
         make_entity(f"Entity number {n}", actor=compliance_admin)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_versions_table_says_what_re_screening_each_version_set_off(
+    client_for: Callable[[User], Client], compliance_admin: User
+) -> None:
+    from compliance.models import RescreenJob
+    from entities.models import ListVersion
+
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    number = ListVersion.current_number()
+    job, _ = RescreenJob.objects.get_or_create(list_version=number, defaults={"kind": RescreenJob.Kind.DELTA})
+    RescreenJob.objects.filter(pk=job.pk).update(status=RescreenJob.Status.DONE, parties_screened=4, new_hits=1)
+    page = client_for(compliance_admin).get(reverse("dashboard")).content.decode()
+    assert "4 parties screened, 1 new hit" in page
+    assert "Re-screens per week" in page
