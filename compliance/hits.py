@@ -1,0 +1,174 @@
+"""Hits: recording what screening found on licence-request parties, and reviewers' verdicts on it.
+
+`record_hit` is the one way a hit is written (submit-time screening here, re-screening in
+`compliance.rescreen`): an upsert on (party, entity) that remembers a reviewer's verdict for as
+long as neither the party nor the listed entity has changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.index import get_index
+from compliance.matcher import Match
+from compliance.models import Hit, ScreeningConfig
+from entities.models import Entity
+from lib.roles import Role, has_role
+
+if TYPE_CHECKING:
+    from licensing.models import Party
+
+# simple-history keeps change reasons in a 100-character column; rationales live on the row.
+REASON_MAX = 100
+
+
+def short(reason: str) -> str:
+    return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
+
+
+def party_fingerprint(party: Party) -> str:
+    """What identifies a party for screening: its name, country and address, case and spacing folded."""
+    parts = [" ".join(str(value).casefold().split()) for value in (party.name, party.country, party.address)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _attribute(hit: Hit, actor: User | None, reason: str) -> None:
+    hit._history_user = actor if actor is not None and actor.pk else None  # type: ignore[attr-defined]
+    hit._change_reason = short(reason)  # type: ignore[attr-defined]
+
+
+def record_hit(
+    *,
+    party: Party,
+    entity: Entity,
+    match: Match,
+    list_version: int | None,
+    threshold: float,
+    actor: User | None,
+    reason: str = "Screened",
+) -> tuple[Hit, bool]:
+    """Insert or refresh the hit of `party` on `entity`; returns (hit, newly open).
+
+    A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
+    entity's content hash are unchanged; if either changed, the verdict no longer applies and the
+    hit is opened again for review. A hit marked delisted that matches again is reopened too.
+    Must run inside a transaction; the row is locked so concurrent screenings write it once.
+    """
+    fingerprint = party_fingerprint(party)
+    entity_hash = entity.content_hash
+    snapshot = {
+        "score": match.score,
+        "matched_name": match.matched_name[:500],
+        "explanation": match.explanation,
+        "license_requirement": entity.license_requirement,
+        "license_policy": entity.license_policy,
+        "license_policy_text": entity.license_policy_text,
+        "list_version": list_version,
+        "threshold": threshold,
+    }
+    hit = Hit.objects.select_for_update().filter(party=party, entity=entity).first()
+    if hit is None:
+        hit = Hit(party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity_hash, **snapshot)
+        _attribute(hit, actor, reason)
+        # A concurrent screening may insert the same pair first; the constraint makes that harmless.
+        try:
+            with transaction.atomic():
+                hit.save()
+            return hit, True
+        except IntegrityError:
+            pass
+        hit = Hit.objects.select_for_update().get(party=party, entity=entity)
+    was_open = hit.status == Hit.Status.OPEN
+    unchanged = hit.party_fingerprint == fingerprint and hit.entity_hash == entity_hash
+    for name, value in snapshot.items():
+        setattr(hit, name, value)
+    reopened = False
+    if hit.status == Hit.Status.DELISTED or (hit.status != Hit.Status.OPEN and not unchanged):
+        what = "the entity is listed again" if hit.status == Hit.Status.DELISTED else "the party or the entity changed"
+        reason = f"Reopened: {what}"
+        hit.status = Hit.Status.OPEN
+        hit.rationale = ""
+        hit.reviewed_by = None
+        hit.reviewed_at = None
+        reopened = True
+    hit.party_fingerprint = fingerprint
+    hit.entity_hash = entity_hash
+    _attribute(hit, actor, reason)
+    hit.save()
+    return hit, reopened and not was_open
+
+
+def screen_parties(*, parties: Iterable[Party], actor: User | None) -> list[Hit]:
+    """Screen each party against the current list; every match at or above the threshold is a hit."""
+    index = get_index()
+    threshold = ScreeningConfig.load().threshold
+    found: list[Hit] = []
+    with transaction.atomic():
+        for party in parties:
+            matches = index.search(
+                party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
+            )
+            entities = Entity.objects.in_bulk([m.key for m in matches])
+            for match in matches:
+                entity = entities.get(match.key)
+                if entity is None:  # removed since the index was built
+                    continue
+                hit, _ = record_hit(
+                    party=party,
+                    entity=entity,
+                    match=match,
+                    list_version=index.version,
+                    threshold=threshold,
+                    actor=actor,
+                    reason=f"Screened against list version {index.version}",
+                )
+                found.append(hit)
+    return found
+
+
+def _check_reviewer(*, actor: User, hit: Hit) -> None:
+    if not has_role(actor, Role.REVIEWER):
+        raise PermissionDenied("Only reviewers clear or confirm hits.")
+    application = hit.party.application
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied("You filed this request, so you cannot review its hits (segregation of duties).")
+    if not application.is_open:
+        raise ValidationError(
+            f"Hits can be reviewed only on open requests; this one is {application.get_status_display().lower()}."
+        )
+
+
+def _review(*, actor: User, hit: Hit, rationale: str, status: str, verb: str) -> Hit:
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise ValidationError({"rationale": f"Give a rationale: why is this hit {verb}?"})
+    hit = Hit.objects.select_for_update().select_related("party__application").get(pk=hit.pk)
+    _check_reviewer(actor=actor, hit=hit)
+    if hit.status == Hit.Status.DELISTED:
+        raise ValidationError("The entity of this hit has been delisted; there is nothing to review.")
+    hit.status = status
+    hit.rationale = rationale
+    hit.reviewed_by = actor
+    hit.reviewed_at = timezone.now()
+    _attribute(hit, actor, f"Hit {verb}: {rationale}")
+    hit.save()
+    return hit
+
+
+@transaction.atomic
+def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """A reviewer rules a hit a false positive; it stays cleared until the party or entity changes."""
+    return _review(actor=actor, hit=hit, rationale=rationale, status=Hit.Status.CLEARED, verb="cleared")
+
+
+@transaction.atomic
+def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """A reviewer rules that the party is the listed entity."""
+    return _review(actor=actor, hit=hit, rationale=rationale, status=Hit.Status.CONFIRMED, verb="confirmed")

@@ -1,0 +1,278 @@
+"""Licence requests (modelled on BIS-748P), their decisions, the licences issued, and the country chart."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from lib.roles import Role, has_role
+from licensing.status import (
+    DECIDED_STATUSES,
+    LICENCE_TRANSITIONS,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    LicenceStatus,
+    Status,
+    next_status,
+)
+from licensing.validators import validate_country, validate_eccn, validate_positive, validate_reasons
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "csv", "txt")
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def open(self) -> ApplicationQuerySet:
+        """Submitted and not yet decided: the cases re-screening keeps watching."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def decided(self) -> ApplicationQuerySet:
+        return self.filter(status__in=DECIDED_STATUSES)
+
+    def for_user(self, user: User | AbstractBaseUser | AnonymousUser | None) -> ApplicationQuerySet:
+        """What a user may read: Sales their own, reviewers, auditors and admins everything."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if has_role(user, Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN):  # type: ignore[arg-type]
+            return self.all()
+        if has_role(user, Role.SALES):  # type: ignore[arg-type]
+            return self.filter(applicant=user.pk)
+        return self.none()
+
+    def with_hit_counts(self) -> ApplicationQuerySet:
+        from compliance.models import Hit
+
+        def count(*statuses: str) -> Any:
+            hits = Hit.objects.filter(party__application=OuterRef("pk"))
+            if statuses:
+                hits = hits.filter(status__in=statuses)
+            return Coalesce(
+                Subquery(hits.order_by().values("party__application").annotate(n=Count("pk")).values("n")[:1]), 0
+            )
+
+        return self.annotate(
+            hit_count=count(),
+            open_hit_count=count(Hit.Status.OPEN),
+            confirmed_hit_count=count(Hit.Status.CONFIRMED),
+        )
+
+
+class Application(models.Model):
+    class Type(models.TextChoices):
+        EXPORT = "export", "Export"
+        REEXPORT = "reexport", "Reexport"
+        IN_COUNTRY = "in_country_transfer", "In-country transfer"
+
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    type = models.CharField(max_length=24, choices=Type.choices, default=Type.EXPORT)
+    destination_country = models.CharField(
+        max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code of the destination."
+    )
+    end_use = models.TextField("specific end use", blank=True)
+    additional_info = models.TextField("additional information", blank=True)
+    total_value = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_applications"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Re-screening sets these when a new hit arrives on an open case.
+    needs_attention = models.BooleanField(default=False)
+    attention_reason = models.TextField(blank=True)
+    last_screened_version = models.PositiveIntegerField(null=True, blank=True)
+    # The licence determination made at submit (and refreshed as hits are reviewed).
+    determination = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference or f"request {self.pk}"
+
+    def transition(self, action: str) -> str:
+        """Move to the status the table gives for `action`; IllegalTransition if there is none."""
+        self.status = next_status(TRANSITIONS, Status, self.status, action, what="request")
+        return self.status
+
+    def can(self, action: str) -> bool:
+        return (self.status, action) in TRANSITIONS
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED_STATUSES
+
+
+class Party(models.Model):
+    class Role(models.TextChoices):
+        PURCHASER = "purchaser", "Purchaser"
+        INTERMEDIATE_CONSIGNEE = "intermediate_consignee", "Intermediate consignee"
+        ULTIMATE_CONSIGNEE = "ultimate_consignee", "Ultimate consignee"
+        END_USER = "end_user", "End user"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(max_length=24, choices=Role.choices)
+    name = models.CharField(max_length=300)
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["application", "id"]
+        verbose_name_plural = "parties"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.name} ({self.country})"
+
+
+class LineItem(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    eccn = models.CharField("ECCN", max_length=32, validators=[validate_eccn], help_text="e.g. 5A002, 3A991 or EAR99.")
+    description = models.TextField()
+    model = models.CharField(max_length=200, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
+    unit = models.CharField(max_length=20, default="ea")
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
+    total = models.DecimalField(max_digits=16, decimal_places=2, editable=False, default=Decimal("0"))
+    manufacturer = models.CharField(max_length=200, blank=True)
+    reasons_for_control = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_reasons],
+        help_text="Optional, e.g. “NS1 AT1”: overrides Clearance's own table for this ECCN.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["application", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.eccn} {self.description[:40]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.total = (Decimal(self.quantity) * Decimal(self.unit_price)).quantize(Decimal("0.01"))
+        super().save(*args, **kwargs)
+
+
+def _document_path(instance: Document, filename: str) -> str:
+    return f"licensing/{instance.application_id}/{uuid.uuid4().hex}/{filename}"
+
+
+def validate_document_size(file: Any) -> None:
+    if file.size > DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            f"The file is {file.size / 1024 / 1024:.1f} MB; documents may be at most 10 MB.", code="size"
+        )
+
+
+class Document(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(
+        upload_to=_document_path,
+        max_length=400,
+        validators=[FileExtensionValidator(list(DOCUMENT_EXTENSIONS)), validate_document_size],
+    )
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+        RETURNED = "returned", "Returned without action"
+
+    # One decision per request: the database itself refuses a second one.
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    rationale = models.TextField()
+    conditions = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.decided_by}"
+
+
+class LicenceQuerySet(models.QuerySet["Licence"]):
+    def valid(self) -> LicenceQuerySet:
+        today = timezone.localdate()
+        return self.filter(status=LicenceStatus.ACTIVE, valid_from__lte=today, valid_until__gte=today)
+
+
+class Licence(models.Model):
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="licence")
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    conditions = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = LicenceQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.number or f"licence {self.pk}"
+
+    def transition(self, action: str) -> str:
+        self.status = next_status(LICENCE_TRANSITIONS, LicenceStatus, self.status, action, what="licence")
+        return self.status
+
+
+class CountryChart(models.Model):
+    """One row of the Commerce Country Chart (15 CFR 738 Supp. 1): the reasons marked with an X.
+
+    Loaded from a file by `manage.py load_country_chart`; the chart is third-party data and is
+    never shipped in the repository.
+    """
+
+    country = models.CharField(max_length=2, primary_key=True)
+    name = models.CharField(max_length=200, blank=True)
+    reasons = models.JSONField(default=list, help_text="Reasons for control with an X, e.g. ['NS1', 'NS2'].")
+    footnotes = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=500, blank=True)
+    loaded_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country"]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {' '.join(self.reasons)}"

@@ -1,0 +1,475 @@
+"""Every write to a licence request goes through here: role rules, the status table, history.
+
+Each service takes the acting user, checks what that user may do (PermissionDenied), moves the
+status through the one table (IllegalTransition), and saves with `_history_user` and
+`_change_reason` so the case timeline can say who did what, when and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from compliance import hits as hit_services
+from compliance.models import Hit
+from lib.roles import Role, has_role
+from lib.users import SYSTEM_USERNAME
+from licensing.determination import Determination, ItemFacts, ListedFacts, determine
+from licensing.models import Application, CountryChart, Decision, Document, Licence, LineItem, Party
+from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition
+from licensing.validators import normalise_eccn
+
+# Review policies under which approving over a confirmed hit needs an explicit, recorded override.
+DENIAL_POLICIES = frozenset({"presumption_of_denial", "policy_of_denial"})
+
+
+class AlreadyDecided(IllegalTransition):
+    """A second reviewer tried to decide a request that another decision has just closed."""
+
+
+@dataclass(frozen=True)
+class PartyData:
+    role: str
+    name: str
+    country: str
+    address: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemData:
+    eccn: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    unit: str = "ea"
+    model: str = ""
+    manufacturer: str = ""
+    reasons_for_control: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ApplicationData:
+    type: str
+    destination_country: str
+    end_use: str = ""
+    additional_info: str = ""
+    parties: Sequence[PartyData] = field(default_factory=tuple)
+    items: Sequence[ItemData] = field(default_factory=tuple)
+
+
+def _attribute(obj: models.Model, actor: User | None, reason: str) -> None:
+    obj._history_user = actor if actor is not None and actor.pk else None  # type: ignore[attr-defined]
+    obj._change_reason = hit_services.short(reason)  # type: ignore[attr-defined]
+
+
+def _save(obj: models.Model, actor: User | None, reason: str, **kwargs: Any) -> None:
+    _attribute(obj, actor, reason)
+    obj.save(**kwargs)
+
+
+def _delete(obj: models.Model, actor: User | None, reason: str) -> None:
+    _attribute(obj, actor, reason)
+    obj.delete()
+
+
+def _insert_numbered(obj: Application | Licence, *, prefix: str, field_name: str, actor: User, reason: str) -> None:
+    """Insert with a human-readable number made from the row's id, e.g. LR-2026-000042.
+
+    On PostgreSQL the id is drawn from the table's sequence first, so the row is written once
+    (one history row, complete). Elsewhere (SQLite for `make run`) it takes a second save.
+    """
+    year = timezone.localdate().year
+    table = type(obj)._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+            obj.pk = cursor.fetchone()[0]  # type: ignore[index]
+        setattr(obj, field_name, f"{prefix}-{year}-{obj.pk:06d}")
+        _attribute(obj, actor, reason)
+        obj.save(force_insert=True)
+        return
+    _save(obj, actor, reason)
+    setattr(obj, field_name, f"{prefix}-{year}-{obj.pk:06d}")
+    _save(obj, actor, "Numbered", update_fields=[field_name])
+
+
+def _require_sales_owner(actor: User, application: Application) -> None:
+    if not has_role(actor, Role.SALES) or application.applicant_id != actor.pk:
+        raise PermissionDenied("Only the Sales user who filed this request can change it.")
+
+
+def _require_reviewer(actor: User, application: Application, *, doing: str) -> None:
+    if not has_role(actor, Role.REVIEWER):
+        raise PermissionDenied(f"Only reviewers can {doing}.")
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied(f"You filed this request, so you cannot {doing} it (segregation of duties).")
+
+
+def _full_clean(obj: models.Model, *, prefix: str = "", exclude: Sequence[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False)
+    except ValidationError as exc:
+        if prefix and hasattr(exc, "error_dict"):
+            raise ValidationError({f"{prefix}{k}": v for k, v in exc.error_dict.items()}) from None
+        raise
+
+
+def _apply_header(application: Application, data: ApplicationData) -> None:
+    application.type = data.type
+    application.destination_country = (data.destination_country or "").strip().upper()
+    application.end_use = data.end_use.strip()
+    application.additional_info = data.additional_info.strip()
+
+
+def _write_children(application: Application, data: ApplicationData, *, actor: User, reason: str) -> None:
+    """Make the request's parties and items equal to `data`: update by id, add new, delete missing."""
+    specs: list[tuple[type[Party] | type[LineItem], Sequence[Any], str]] = [
+        (Party, data.parties, "parties"),
+        (LineItem, data.items, "items"),
+    ]
+    for model, rows, label in specs:
+        existing = {obj.pk: obj for obj in model.objects.filter(application=application)}
+        keep: set[int] = set()
+        for position, row in enumerate(rows):
+            if row.id is not None:
+                if row.id not in existing:
+                    raise ValidationError(f"{label[:-1].capitalize()} {row.id} does not belong to this request.")
+                obj: Any = existing[row.id]
+                keep.add(row.id)
+            else:
+                obj = model(application=application)
+            values = {k: v for k, v in row.__dict__.items() if k != "id"}
+            if model is Party:
+                values["country"] = str(values["country"]).strip().upper()
+                values["name"] = " ".join(str(values["name"]).split())
+            else:
+                values["eccn"] = normalise_eccn(str(values["eccn"]))
+            changed = obj.pk is None or any(getattr(obj, k) != v for k, v in values.items())
+            for name, value in values.items():
+                setattr(obj, name, value)
+            _full_clean(obj, prefix=f"{label}[{position}].", exclude=["application"])
+            if changed:
+                _save(obj, actor, reason)
+        for pk, obj in existing.items():
+            if pk not in keep:
+                _delete(obj, actor, reason)
+    application.total_value = sum(
+        (item.total for item in LineItem.objects.filter(application=application)), start=Decimal("0")
+    )
+
+
+@transaction.atomic
+def create_application(*, actor: User, data: ApplicationData) -> Application:
+    """Sales file a request; it starts as a draft they alone can see and change."""
+    if not has_role(actor, Role.SALES):
+        raise PermissionDenied("Only Sales users file licence requests.")
+    application = Application(applicant=actor)
+    _apply_header(application, data)
+    _full_clean(application, exclude=["applicant", "reference"])
+    _insert_numbered(application, prefix="LR", field_name="reference", actor=actor, reason="Draft created")
+    _write_children(application, data, actor=actor, reason="Draft created")
+    _save(application, actor, "Total value computed", update_fields=["total_value", "updated_at"])
+    return application
+
+
+@transaction.atomic
+def update_draft(*, actor: User, application: Application, data: ApplicationData) -> Application:
+    """The applicant edits their draft; once submitted a request no longer changes."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_sales_owner(actor, application)
+    application.transition(Action.EDIT)
+    _apply_header(application, data)
+    _full_clean(application, exclude=["applicant", "reference"])
+    _write_children(application, data, actor=actor, reason="Draft edited")
+    _save(application, actor, "Draft edited")
+    return application
+
+
+@transaction.atomic
+def add_document(*, actor: User, application: Application, upload: UploadedFile) -> Document:
+    """Attach a supporting document to a draft (type and size limits on the model field)."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_sales_owner(actor, application)
+    if not application.can(Action.EDIT):
+        application.transition(Action.EDIT)  # raises the readable refusal
+    name = (upload.name or "document").rsplit("/", 1)[-1][:255]
+    document = Document(
+        application=application,
+        file=upload,
+        name=name,
+        size=upload.size or 0,
+        content_type=(upload.content_type or "")[:100],
+        uploaded_by=actor,
+    )
+    _full_clean(document, exclude=["application", "uploaded_by"])
+    _save(document, actor, f"Document added: {name}")
+    return document
+
+
+@transaction.atomic
+def remove_document(*, actor: User, document: Document) -> None:
+    application = Application.objects.select_for_update().get(pk=document.application_id)
+    _require_sales_owner(actor, application)
+    if not application.can(Action.EDIT):
+        application.transition(Action.EDIT)
+    _delete(document, actor, f"Document removed: {document.name}")
+
+
+def completeness_errors(application: Application) -> list[str]:
+    """What BIS-748P needs before a request can be submitted."""
+    errors: list[str] = []
+    roles = list(application.parties.values_list("role", flat=True))
+    if Party.Role.END_USER not in roles:
+        errors.append("Add at least one end user.")
+    if roles.count(Party.Role.ULTIMATE_CONSIGNEE) > 1:
+        errors.append("A request has one ultimate consignee; remove the others.")
+    if not application.items.exists():
+        errors.append("Add at least one line item.")
+    if not application.end_use.strip():
+        errors.append("Describe the specific end use.")
+    return errors
+
+
+def _country_chart() -> dict[str, frozenset[str]] | None:
+    rows = CountryChart.objects.values_list("country", "reasons")
+    chart = {country: frozenset(reasons) for country, reasons in rows}
+    return chart or None
+
+
+def compute_determination(application: Application) -> Determination:
+    items = [
+        ItemFacts(eccn=i.eccn, reasons_for_control=i.reasons_for_control, description=i.description)
+        for i in application.items.all()
+    ]
+    hits = Hit.objects.unresolved().filter(party__application=application).select_related("party", "entity")
+    listed = [
+        ListedFacts(
+            party_name=h.party.name,
+            entity_name=h.entity.name,
+            source=h.entity.source,
+            license_requirement=h.license_requirement,
+            license_policy=h.license_policy,
+            status=h.status,
+        )
+        for h in hits
+    ]
+    return determine(items=items, destination=application.destination_country, listed=listed, chart=_country_chart())
+
+
+def refresh_determination(*, application: Application, actor: User | None, reason: str) -> Determination:
+    result = compute_determination(application)
+    if application.determination != result.as_dict():
+        application.determination = result.as_dict()
+        _save(application, actor, reason, update_fields=["determination", "updated_at"])
+    return result
+
+
+@transaction.atomic
+def submit(*, actor: User, application: Application) -> Application:
+    """Submit a complete draft: every party is screened and the licence determination is made."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_sales_owner(actor, application)
+    application.transition(Action.SUBMIT)
+    errors = completeness_errors(application)
+    if errors:
+        raise ValidationError(errors)
+    found = hit_services.screen_parties(parties=application.parties.all(), actor=actor)
+    from compliance.index import get_index
+
+    application.submitted_at = timezone.now()
+    application.last_screened_version = get_index().version
+    application.determination = compute_determination(application).as_dict()
+    if found:
+        application.needs_attention = True
+        application.attention_reason = f"{len(found)} screening hit(s) to review"
+    _save(application, actor, "Submitted")
+    return application
+
+
+@transaction.atomic
+def withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
+    """The applicant withdraws a request that has not been decided."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_sales_owner(actor, application)
+    application.transition(Action.WITHDRAW)
+    _save(application, actor, f"Withdrawn: {reason.strip()}" if reason.strip() else "Withdrawn")
+    return application
+
+
+@transaction.atomic
+def assign(*, actor: User, application: Application) -> Application:
+    """A reviewer takes a submitted request to work on it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_reviewer(actor, application, doing="review")
+    application.transition(Action.ASSIGN)
+    application.assigned_to = actor
+    _save(application, actor, f"Assigned to {actor.get_username()}")
+    return application
+
+
+def _may_hold(actor: User) -> bool:
+    return has_role(actor, Role.REVIEWER) or actor.get_username() == SYSTEM_USERNAME
+
+
+@transaction.atomic
+def hold(*, actor: User, application: Application, reason: str) -> Application:
+    """Put an open request on hold (re-screening does this when a new hit arrives)."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not _may_hold(actor):
+        raise PermissionDenied("Only reviewers put requests on hold.")
+    application.transition(Action.HOLD)
+    application.needs_attention = True
+    application.attention_reason = reason
+    _save(application, actor, f"On hold: {reason}")
+    return application
+
+
+@transaction.atomic
+def resume(*, actor: User, application: Application, reason: str) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_reviewer(actor, application, doing="review")
+    application.transition(Action.RESUME)
+    application.needs_attention = False
+    application.attention_reason = ""
+    _save(application, actor, f"Resumed: {reason}")
+    return application
+
+
+@transaction.atomic
+def decide(
+    *,
+    actor: User,
+    application: Application,
+    outcome: str,
+    rationale: str,
+    conditions: str = "",
+    override_reason: str = "",
+) -> Decision:
+    """A reviewer approves (optionally with conditions), denies or returns a request.
+
+    The application row is locked first: of two reviewers deciding at once, the second waits,
+    then finds the request decided and is told by whom and when. Approving over a confirmed hit
+    whose review policy is a presumption or policy of denial needs an explicit override reason.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_reviewer(actor, application, doing="decide")
+    if application.is_decided:
+        previous = Decision.objects.select_related("decided_by").filter(application=application).first()
+        if previous is not None:
+            when = timezone.localtime(previous.decided_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            raise AlreadyDecided(
+                f"This request was already decided by {previous.decided_by.get_username()} at {when} "
+                f"({previous.get_outcome_display().lower()})."
+            )
+    if outcome not in OUTCOME_ACTIONS:
+        raise ValidationError({"outcome": "Choose approved, denied or returned."})
+    application.transition(OUTCOME_ACTIONS[outcome])
+    rationale, conditions, override_reason = rationale.strip(), conditions.strip(), override_reason.strip()
+    errors: dict[str, str] = {}
+    if not rationale:
+        errors["rationale"] = "Give a rationale: every decision records why."
+    if conditions and outcome != Decision.Outcome.APPROVED:
+        errors["conditions"] = "Conditions go with an approval only."
+    hits = Hit.objects.filter(party__application=application)
+    if outcome == Decision.Outcome.APPROVED:
+        still_open = hits.filter(status=Hit.Status.OPEN).count()
+        if still_open:
+            errors["outcome"] = f"{still_open} screening hit(s) still open: clear or confirm each before approving."
+        denial = hits.filter(status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES)
+        if denial.exists() and not override_reason:
+            errors["override_reason"] = (
+                "A confirmed hit is under a presumption or policy of denial: approving needs an override reason."
+            )
+    elif override_reason:
+        errors["override_reason"] = "An override reason goes with an approval only."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    decision = Decision(
+        application=application,
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        override_reason=override_reason,
+        decided_by=actor,
+        decided_at=now,
+    )
+    _save(decision, actor, f"Decision: {decision.get_outcome_display().lower()}")
+    if outcome == Decision.Outcome.APPROVED:
+        issue_licence(actor=actor, application=application, conditions=conditions, on=timezone.localdate())
+    application.decided_at = now
+    application.needs_attention = False
+    application.attention_reason = ""
+    _save(application, actor, f"Decided: {decision.get_outcome_display().lower()}")
+    transaction.on_commit(lambda: notify_applicant(decision.pk))
+    return decision
+
+
+def issue_licence(*, actor: User, application: Application, conditions: str, on: date) -> Licence:
+    years = int(getattr(settings, "LICENCE_VALIDITY_YEARS", 4))
+    licence = Licence(
+        application=application, valid_from=on, valid_until=on + relativedelta(years=years), conditions=conditions
+    )
+    _insert_numbered(licence, prefix="CL", field_name="number", actor=actor, reason="Licence issued")
+    return licence
+
+
+def notify_applicant(decision_id: int) -> None:
+    """E-mail the applicant the decision and its conditions (after the decision commits)."""
+    decision = Decision.objects.select_related("application__applicant", "decided_by").get(pk=decision_id)
+    application = decision.application
+    applicant = application.applicant
+    if not applicant.email:
+        return
+    lines = [
+        f"Your licence request {application.reference} was {decision.get_outcome_display().lower()}.",
+        "",
+        f"Rationale: {decision.rationale}",
+    ]
+    if decision.conditions:
+        lines += ["", "Conditions (pass these on to the parties):", decision.conditions]
+    licence = Licence.objects.filter(application=application).first()
+    if licence is not None:
+        lines += ["", f"Licence {licence.number}, valid {licence.valid_from} to {licence.valid_until}."]
+    send_mail(
+        subject=f"{application.reference}: {decision.get_outcome_display()}",
+        message="\n".join(lines),
+        from_email=None,
+        recipient_list=[applicant.email],
+    )
+
+
+def _hit_for_review(hit: Hit) -> Hit:
+    return Hit.objects.select_related("party__application").get(pk=hit.pk)
+
+
+@transaction.atomic
+def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Clear a false positive; the determination is made again without it."""
+    hit = hit_services.clear_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
+    application = Application.objects.select_for_update().get(pk=hit.party.application_id)
+    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
+    return hit
+
+
+@transaction.atomic
+def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Confirm that a party is the listed entity."""
+    hit = hit_services.confirm_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
+    application = Application.objects.select_for_update().get(pk=hit.party.application_id)
+    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
+    return hit

@@ -1,0 +1,130 @@
+"""The status machines of licence requests and licences, as data.
+
+Every move of a request or a licence is looked up here; a move that is not in the table is
+refused with a message that says what the record is and what was attempted, in the pages and
+the API alike.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    ON_HOLD = "on_hold", "On hold"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+    RETURNED = "returned", "Returned without action"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Action(models.TextChoices):
+    EDIT = "edit", "edit"
+    SUBMIT = "submit", "submit"
+    WITHDRAW = "withdraw", "withdraw"
+    ASSIGN = "assign", "assign"
+    HOLD = "hold", "put on hold"
+    RESUME = "resume", "resume"
+    APPROVE = "approve", "approve"
+    DENY = "deny", "deny"
+    RETURN = "return", "return"
+
+
+S, A = Status, Action
+
+# (from, action) -> to. Anything absent is an illegal move.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.DRAFT, A.EDIT): S.DRAFT,
+    (S.DRAFT, A.SUBMIT): S.SUBMITTED,
+    (S.DRAFT, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
+    (S.IN_REVIEW, A.WITHDRAW): S.WITHDRAWN,
+    (S.ON_HOLD, A.WITHDRAW): S.WITHDRAWN,
+    (S.SUBMITTED, A.ASSIGN): S.IN_REVIEW,
+    (S.IN_REVIEW, A.ASSIGN): S.IN_REVIEW,
+    (S.ON_HOLD, A.ASSIGN): S.ON_HOLD,
+    # Re-screening puts a case on hold when a new hit arrives; a reviewer resumes it.
+    (S.SUBMITTED, A.HOLD): S.ON_HOLD,
+    (S.IN_REVIEW, A.HOLD): S.ON_HOLD,
+    (S.ON_HOLD, A.RESUME): S.IN_REVIEW,
+    (S.SUBMITTED, A.APPROVE): S.APPROVED,
+    (S.IN_REVIEW, A.APPROVE): S.APPROVED,
+    (S.ON_HOLD, A.APPROVE): S.APPROVED,
+    (S.SUBMITTED, A.DENY): S.DENIED,
+    (S.IN_REVIEW, A.DENY): S.DENIED,
+    (S.ON_HOLD, A.DENY): S.DENIED,
+    (S.SUBMITTED, A.RETURN): S.RETURNED,
+    (S.IN_REVIEW, A.RETURN): S.RETURNED,
+    (S.ON_HOLD, A.RETURN): S.RETURNED,
+}
+
+# Submitted and not yet decided or withdrawn: screened again when the list changes.
+OPEN_STATUSES: tuple[str, ...] = (S.SUBMITTED, S.IN_REVIEW, S.ON_HOLD)
+DECIDED_STATUSES: tuple[str, ...] = (S.APPROVED, S.DENIED, S.RETURNED)
+
+# A decision's outcome is the action it takes.
+OUTCOME_ACTIONS: dict[str, str] = {"approved": A.APPROVE, "denied": A.DENY, "returned": A.RETURN}
+
+
+class LicenceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class LicenceAction(models.TextChoices):
+    HOLD = "hold", "put on hold"
+    RELEASE = "release", "release"
+    REVOKE = "revoke", "revoke"
+    EXPIRE = "expire", "expire"
+
+
+LICENCE_TRANSITIONS: dict[tuple[str, str], str] = {
+    (LicenceStatus.ACTIVE, LicenceAction.HOLD): LicenceStatus.ON_HOLD,
+    (LicenceStatus.ON_HOLD, LicenceAction.RELEASE): LicenceStatus.ACTIVE,
+    (LicenceStatus.ON_HOLD, LicenceAction.REVOKE): LicenceStatus.REVOKED,
+    (LicenceStatus.ACTIVE, LicenceAction.EXPIRE): LicenceStatus.EXPIRED,
+}
+
+
+class IllegalTransition(Exception):
+    """A move the status table does not allow; the message is meant for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def next_status(
+    table: dict[tuple[str, str], str], labels: type[models.TextChoices], current: str, action: str, *, what: str
+) -> str:
+    """The status `action` leads to from `current`, or IllegalTransition with a readable message."""
+    try:
+        return table[(current, action)]
+    except KeyError:
+        label = str(dict(labels.choices).get(current, current)).lower()
+        raise IllegalTransition(f"A {what} that is {label} cannot be {_past(action)}.") from None
+
+
+_PAST = {
+    "edit": "edited",
+    "submit": "submitted",
+    "withdraw": "withdrawn",
+    "assign": "assigned",
+    "hold": "put on hold",
+    "resume": "resumed",
+    "approve": "approved",
+    "deny": "denied",
+    "return": "returned",
+    "release": "released",
+    "revoke": "revoked",
+    "expire": "expired",
+}
+
+
+def _past(action: str) -> str:
+    return _PAST.get(action, action)
