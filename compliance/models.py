@@ -172,3 +172,56 @@ class RescreenChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.index} of job {self.job_id}"
+
+
+class HitQuerySet(models.QuerySet["Hit"]):
+    def unresolved(self) -> HitQuerySet:
+        """Hits that still weigh on a request: open (not reviewed yet) or confirmed."""
+        return self.filter(status__in=[Hit.Status.OPEN, Hit.Status.CONFIRMED])
+
+
+class Hit(models.Model):
+    """One licence-request party matching one listed entity, stamped with how it was found.
+
+    Unique per (party, entity): screening the same pair again updates the row, so a re-screen
+    that runs twice records each hit once, and a reviewer's clearance is remembered until the
+    party or the entity changes (`party_fingerprint`, `entity_hash`).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLEARED = "cleared", "Cleared (false positive)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DELISTED = "delisted", "Entity delisted"
+
+    party = models.ForeignKey("licensing.Party", on_delete=models.CASCADE, related_name="hits")
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="hits")
+    score = models.FloatField()
+    matched_name = models.CharField(max_length=500)
+    explanation = models.JSONField(default=dict, blank=True)
+    # The entity's licence requirement and review policy as they stood when the hit was found.
+    license_requirement = models.TextField(blank=True)
+    license_policy = models.CharField(max_length=32, blank=True)
+    license_policy_text = models.TextField(blank=True)
+    list_version = models.PositiveIntegerField(null=True, blank=True)
+    threshold = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    rationale = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    party_fingerprint = models.CharField(max_length=64)
+    entity_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = HitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["party", "-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["party", "entity"], name="one_hit_per_party_and_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.matched_name} ({self.score:.2f}, {self.status})"
