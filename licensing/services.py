@@ -28,7 +28,7 @@ from lib.roles import Role, has_role
 from lib.users import SYSTEM_USERNAME
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import Application, CountryChart, Decision, Document, Licence, LineItem, Party
-from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition
+from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
 from licensing.validators import normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
@@ -473,3 +473,30 @@ def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     application = Application.objects.select_for_update().get(pk=hit.party.application_id)
     refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
     return hit
+
+
+@transaction.atomic
+def hold_licence(*, actor: User, licence: Licence, reason: str) -> Licence:
+    """Suspend an issued licence until a reviewer re-confirms or revokes it.
+
+    Re-screening calls this when a new hit arrives on a party of a valid licence: shipping under
+    it must stop until someone has looked.
+    """
+    if not _may_hold(actor):
+        raise PermissionDenied("Only reviewers put licences on hold.")
+    licence = Licence.objects.select_for_update().get(pk=licence.pk)
+    licence.transition(LicenceAction.HOLD)
+    _save(licence, actor, f"On hold: {reason}")
+    return licence
+
+
+@transaction.atomic
+def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
+    """Mark licences past their validity as expired (run daily by Celery beat); returns their ids."""
+    today = today or timezone.localdate()
+    expired: list[int] = []
+    for licence in Licence.objects.select_for_update().filter(status=LicenceStatus.ACTIVE, valid_until__lt=today):
+        licence.transition(LicenceAction.EXPIRE)
+        _save(licence, actor, f"Expired: valid until {licence.valid_until}")
+        expired.append(licence.pk)
+    return expired
