@@ -81,3 +81,67 @@ def test_the_versions_table_says_what_re_screening_each_version_set_off(
     page = client_for(compliance_admin).get(reverse("dashboard")).content.decode()
     assert "4 parties screened, 1 new hit" in page
     assert "Re-screens per week" in page
+
+
+def test_reviewers_see_the_queue_by_age_and_their_own_turnaround(
+    client_for: Callable[[User], Client], sales: User, reviewer: User, reviewer2: User
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lib.dashboard import queue_by_age, turnaround
+    from licensing.models import Application
+    from tests.lib.cases import decide_request, file_request
+
+    fresh = file_request(sales)
+    old = file_request(sales)
+    Application.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=20))
+    decide_request(reviewer, file_request(sales), outcome="denied")
+    decide_request(reviewer2, file_request(sales))
+    queue = queue_by_age()
+    assert queue.series["Submitted"] == [1, 0, 0, 0, 1]
+    assert fresh.status == "submitted"
+    mine = turnaround(reviewer)
+    assert sum(mine.series["Decided"]) == 1
+    page = client_for(reviewer).get(reverse("dashboard")).content.decode()
+    assert "Review queue by age" in page and "Your turnaround" in page
+    assert "Open requests" in page
+
+
+def test_sales_see_only_their_own_requests_and_decisions(
+    client_for: Callable[[User], Client], sales: User, sales2: User, reviewer: User
+) -> None:
+    from lib.dashboard import decisions_over_time, requests_by_status
+    from tests.lib.cases import decide_request, file_request
+
+    decide_request(reviewer, file_request(sales), conditions="No re-export to Iran.")
+    file_request(sales2)
+    file_request(sales2, submit=False)
+    mine = requests_by_status(sales)
+    assert sum(mine.series["Requests"]) == 1
+    assert sum(requests_by_status(reviewer).series["Requests"]) == 3
+    decisions = decisions_over_time(sales)
+    assert sum(decisions.series["Approved with conditions"]) == 1
+    assert sum(decisions_over_time(sales2).series["Approved with conditions"]) == 0
+    page = client_for(sales).get(reverse("dashboard")).content.decode()
+    assert "Requests by status" in page and "Review queue by age" not in page
+
+
+def test_the_reviewer_dashboard_query_count_does_not_grow_with_the_queue(
+    client_for: Callable[[User], Client], sales: User, reviewer: User, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.lib.cases import decide_request, file_request
+
+    client = client_for(reviewer)
+    decide_request(reviewer, file_request(sales))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dashboard"))
+    for _ in range(6):
+        file_request(sales)
+        decide_request(reviewer, file_request(sales), outcome="returned")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("dashboard")).status_code == 200
