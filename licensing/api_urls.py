@@ -1,5 +1,17 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from licensing import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("applications/", api.ApplicationListView.as_view(), name="api-applications"),
+    path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-application"),
+    path("applications/<int:pk>/submit/", api.SubmitView.as_view(), name="api-application-submit"),
+    path("applications/<int:pk>/withdraw/", api.WithdrawView.as_view(), name="api-application-withdraw"),
+    path("applications/<int:pk>/assign/", api.AssignView.as_view(), name="api-application-assign"),
+    path("applications/<int:pk>/decision/", api.DecisionView.as_view(), name="api-application-decision"),
+    path("applications/<int:pk>/history/", api.HistoryView.as_view(), name="api-application-history"),
+    path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
+    path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
+]

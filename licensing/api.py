@@ -1,0 +1,205 @@
+"""Licence-request API: thin views that parse input, call licensing.services, and serialise.
+
+Refusals are mapped one way everywhere: bad input 400 (field messages), a role or duty rule 403,
+someone else's request 404, an illegal status move (or a request already decided) 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance.models import Hit
+from lib.permissions import HasRole
+from lib.roles import Role
+from licensing import services
+from licensing.filters import ApplicationFilter
+from licensing.models import Application
+from licensing.serializers import (
+    ApplicationSerializer,
+    ApplicationWriteSerializer,
+    DecisionInputSerializer,
+    HitSerializer,
+    RationaleSerializer,
+    TimelineEventSerializer,
+    WithdrawSerializer,
+)
+from licensing.status import IllegalTransition
+from licensing.timeline import build_timeline
+
+T = TypeVar("T")
+
+
+def run(service: Callable[..., T], **kwargs: Any) -> T | Response:
+    """Call a service; turn its refusals into API errors (PermissionDenied is DRF's own 403)."""
+    try:
+        return service(**kwargs)
+    except IllegalTransition as exc:
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
+
+
+def visible_applications(request: Request) -> QuerySet[Application]:
+    return Application.objects.for_user(request.user).with_hit_counts().select_related("applicant", "assigned_to")
+
+
+class ApplicationAPIView(APIView):
+    """An API view about one request the user may see."""
+
+    def get_application(self, pk: int) -> Application:
+        # Someone else's id is simply not found: it reveals nothing and changes nothing.
+        return get_object_or_404(visible_applications(self.request), pk=pk)
+
+
+class ApplicationListView(generics.ListCreateAPIView[Application]):
+    """GET: the requests you may see (Sales: your own), filterable; POST: file a draft (Sales)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+    filterset_class = ApplicationFilter
+    serializer_class = ApplicationSerializer
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return visible_applications(self.request).prefetch_related("parties", "items", "documents")
+
+    @extend_schema(request=ApplicationWriteSerializer, responses={201: ApplicationSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ApplicationWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = run(services.create_application, actor=request.user, data=data.to_data())
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(ApplicationAPIView):
+    """GET a request with its parties, items, hits, decision and licence; PATCH a draft (its applicant)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(responses=ApplicationSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ApplicationSerializer(self.get_application(pk)).data)
+
+    @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        data = ApplicationWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        result = run(services.update_draft, actor=request.user, application=application, data=data.to_data(application))
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(self.get_application(pk)).data)
+
+
+class SubmitView(ApplicationAPIView):
+    """Submit a draft: every party is screened and the licence determination is made."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        result = run(services.submit, actor=request.user, application=self.get_application(pk))
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(self.get_application(pk)).data)
+
+
+class WithdrawView(ApplicationAPIView):
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        body = WithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        application = self.get_application(pk)
+        result = run(
+            services.withdraw, actor=request.user, application=application, reason=body.validated_data["reason"]
+        )
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(self.get_application(pk)).data)
+
+
+class AssignView(ApplicationAPIView):
+    """A reviewer assigns the request to themselves."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(request=None, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        result = run(services.assign, actor=request.user, application=self.get_application(pk))
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(self.get_application(pk)).data)
+
+
+class DecisionView(ApplicationAPIView):
+    """Approve (optionally with conditions), deny or return; a rationale is always required."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(request=DecisionInputSerializer, responses={201: ApplicationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        body = DecisionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = run(services.decide, actor=request.user, application=self.get_application(pk), **body.validated_data)
+        if isinstance(result, Response):
+            return result
+        return Response(ApplicationSerializer(self.get_application(pk)).data, status=status.HTTP_201_CREATED)
+
+
+class HistoryView(ApplicationAPIView):
+    """Everything that happened to the request, oldest first: who, when, what, why."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=TimelineEventSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        events = build_timeline(self.get_application(pk))
+        return Response([event.as_dict() for event in events])
+
+
+class HitReviewView(APIView):
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+    service: Callable[..., Hit] = staticmethod(services.clear_hit)
+
+    @extend_schema(request=RationaleSerializer, responses=HitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        body = RationaleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visible = Hit.objects.filter(party__application__in=Application.objects.for_user(request.user))
+        hit = get_object_or_404(visible, pk=pk)
+        result = run(type(self).service, actor=request.user, hit=hit, rationale=body.validated_data["rationale"])
+        if isinstance(result, Response):
+            return result
+        return Response(HitSerializer(Hit.objects.select_related("party", "entity", "reviewed_by").get(pk=pk)).data)
+
+
+class HitClearView(HitReviewView):
+    """Clear a hit as a false positive, with a rationale."""
+
+    service = staticmethod(services.clear_hit)
+
+
+class HitConfirmView(HitReviewView):
+    """Confirm a hit (the party is the listed entity), with a rationale."""
+
+    service = staticmethod(services.confirm_hit)

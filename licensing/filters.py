@@ -1,0 +1,72 @@
+"""Queue filters and sorting, shared by the review queue page and the API list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from licensing.models import Application, ApplicationQuerySet
+from licensing.status import Status
+
+HITS_CHOICES = [
+    ("open", "With open hits"),
+    ("any", "With any hit"),
+    ("none", "Without hits"),
+    ("confirmed", "With confirmed hits"),
+]
+ORDERING = (
+    ("submitted_at", "submitted_at"),
+    ("total_value", "total_value"),
+    ("destination_country", "destination_country"),
+    ("status", "status"),
+    ("open_hit_count", "open_hits"),
+    ("created_at", "created_at"),
+)
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label="Status", widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    destination = django_filters.CharFilter(
+        field_name="destination_country", lookup_expr="iexact", label="Destination", help_text="ISO code, e.g. CN."
+    )
+    hits = django_filters.ChoiceFilter(choices=HITS_CHOICES, method="filter_hits", label="Hits")
+    min_age_days = django_filters.NumberFilter(
+        method="filter_min_age", label="Waiting at least (days)", help_text="Days since submission."
+    )
+    min_value = django_filters.NumberFilter(field_name="total_value", lookup_expr="gte", label="Value at least")
+    max_value = django_filters.NumberFilter(field_name="total_value", lookup_expr="lte", label="Value at most")
+    assigned = django_filters.ChoiceFilter(
+        choices=[("me", "Assigned to me"), ("nobody", "Unassigned")], method="filter_assigned", label="Assignment"
+    )
+    ordering = django_filters.OrderingFilter(fields=ORDERING, label="Sort by")
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def filter_hits(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
+        if value == "open":
+            return queryset.filter(Q(open_hit_count__gt=0))
+        if value == "confirmed":
+            return queryset.filter(Q(confirmed_hit_count__gt=0))
+        if value == "any":
+            return queryset.filter(Q(hit_count__gt=0))
+        if value == "none":
+            return queryset.filter(Q(hit_count=0))
+        return queryset
+
+    def filter_min_age(self, queryset: ApplicationQuerySet, name: str, value: float) -> QuerySet[Application]:
+        return queryset.filter(submitted_at__lte=timezone.now() - timedelta(days=float(value)))
+
+    def filter_assigned(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
+        if value == "me":
+            return queryset.filter(assigned_to=self.request.user.pk if self.request else None)
+        if value == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset

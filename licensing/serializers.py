@@ -1,0 +1,212 @@
+"""API shapes of licence requests. Formats are checked by the model fields' validators; the
+rules (who may do what, which move is legal, what submit needs) live in licensing.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from compliance.models import Hit
+from licensing.models import Application, Decision, Document, Licence, LineItem, Party
+from licensing.services import ApplicationData, ItemData, PartyData
+
+
+class PartySerializer(serializers.ModelSerializer[Party]):
+    id = serializers.IntegerField(required=False, help_text="Give the id to keep (update) an existing party.")
+
+    class Meta:
+        model = Party
+        fields = ["id", "role", "name", "address", "country"]
+
+
+class LineItemSerializer(serializers.ModelSerializer[LineItem]):
+    id = serializers.IntegerField(required=False, help_text="Give the id to keep (update) an existing item.")
+
+    class Meta:
+        model = LineItem
+        fields = [
+            "id",
+            "eccn",
+            "description",
+            "model",
+            "quantity",
+            "unit",
+            "unit_price",
+            "total",
+            "manufacturer",
+            "reasons_for_control",
+        ]
+        read_only_fields = ["total"]
+
+
+class HitSerializer(serializers.ModelSerializer[Hit]):
+    party_name = serializers.CharField(source="party.name", read_only=True)
+    application = serializers.IntegerField(source="party.application_id", read_only=True)
+    entity_name = serializers.CharField(source="entity.name", read_only=True)
+    entity_source = serializers.CharField(source="entity.source", read_only=True)
+    reviewed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Hit
+        fields = [
+            "id",
+            "application",
+            "party",
+            "party_name",
+            "entity",
+            "entity_name",
+            "entity_source",
+            "score",
+            "matched_name",
+            "explanation",
+            "license_requirement",
+            "license_policy",
+            "license_policy_text",
+            "list_version",
+            "threshold",
+            "status",
+            "rationale",
+            "reviewed_by",
+            "reviewed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["outcome", "rationale", "conditions", "override_reason", "decided_by", "decided_at"]
+        read_only_fields = fields
+
+
+class LicenceSerializer(serializers.ModelSerializer[Licence]):
+    class Meta:
+        model = Licence
+        fields = ["number", "valid_from", "valid_until", "conditions", "status", "issued_at"]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    class Meta:
+        model = Document
+        fields = ["id", "name", "size", "content_type", "uploaded_at"]
+        read_only_fields = fields
+
+
+class ApplicationSerializer(serializers.ModelSerializer[Application]):
+    applicant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    parties = PartySerializer(many=True, read_only=True)
+    items = LineItemSerializer(many=True, read_only=True)
+    hits = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    decision = serializers.SerializerMethodField()
+    licence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "applicant",
+            "type",
+            "destination_country",
+            "end_use",
+            "additional_info",
+            "total_value",
+            "status",
+            "assigned_to",
+            "submitted_at",
+            "decided_at",
+            "needs_attention",
+            "attention_reason",
+            "last_screened_version",
+            "determination",
+            "parties",
+            "items",
+            "hits",
+            "documents",
+            "decision",
+            "licence",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_hits(self, obj: Application) -> list[dict[str, Any]]:
+        hits = Hit.objects.filter(party__application=obj).select_related("party", "entity", "reviewed_by")
+        return list(HitSerializer(hits, many=True).data)
+
+    def get_decision(self, obj: Application) -> dict[str, Any] | None:
+        decision = Decision.objects.filter(application=obj).select_related("decided_by").first()
+        return dict(DecisionSerializer(decision).data) if decision else None
+
+    def get_licence(self, obj: Application) -> dict[str, Any] | None:
+        licence = Licence.objects.filter(application=obj).first()
+        return dict(LicenceSerializer(licence).data) if licence else None
+
+
+class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
+    parties = PartySerializer(many=True, required=False)
+    items = LineItemSerializer(many=True, required=False)
+
+    class Meta:
+        model = Application
+        fields = ["type", "destination_country", "end_use", "additional_info", "parties", "items"]
+
+    def to_data(self, current: Application | None = None) -> ApplicationData:
+        """The validated input as the services take it; omitted fields keep `current`'s values."""
+        values: dict[str, Any] = dict(self.validated_data)
+        if current is not None:
+            for name in ("type", "destination_country", "end_use", "additional_info"):
+                values.setdefault(name, getattr(current, name))
+            if "parties" not in values:
+                values["parties"] = [
+                    {"id": p.pk, "role": p.role, "name": p.name, "address": p.address, "country": p.country}
+                    for p in current.parties.all()
+                ]
+            if "items" not in values:
+                values["items"] = [
+                    {f: getattr(i, f) for f in ItemData.__dataclass_fields__ if f != "id"} | {"id": i.pk}
+                    for i in current.items.all()
+                ]
+        return ApplicationData(
+            type=values.get("type", Application.Type.EXPORT),
+            destination_country=values.get("destination_country", ""),
+            end_use=values.get("end_use", ""),
+            additional_info=values.get("additional_info", ""),
+            parties=tuple(PartyData(**dict(p)) for p in values.get("parties", [])),
+            items=tuple(
+                ItemData(**{k: v for k, v in dict(i).items() if k != "total"}) for i in values.get("items", [])
+            ),
+        )
+
+
+class DecisionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):
+    when = serializers.DateTimeField()
+    actor = serializers.CharField()
+    subject = serializers.CharField()
+    action = serializers.CharField()
+    reason = serializers.CharField()
+    rationale = serializers.CharField()
+    changes = serializers.ListField(child=serializers.DictField())

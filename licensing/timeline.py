@@ -1,0 +1,116 @@
+"""A case's timeline: every historical row of the request and what hangs off it, oldest first.
+
+Rows come from django-simple-history: the application, its parties, items and documents, the
+hits on its parties, its decision and its licence. Historical rows keep their foreign keys, so
+parties and hits deleted or replaced later still show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+
+from compliance.models import Hit
+from licensing.models import Application, Decision, Document, Licence, LineItem, Party
+
+NOISE_FIELDS = {"updated_at", "created_at", "total", "total_value", "determination", "explanation", "file"}
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass
+class TimelineEvent:
+    when: datetime
+    actor: str
+    subject: str
+    action: str
+    reason: str
+    rationale: str = ""
+    changes: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["when"] = self.when.isoformat()
+        return data
+
+
+def _actor(row: Any) -> str:
+    user = row.history_user
+    return user.get_username() if user is not None else "system"
+
+
+def _changes(row: Any, prev: Any | None) -> list[dict[str, str]]:
+    if prev is None or row.history_type != "~":
+        return []
+    delta = row.diff_against(prev)
+    return [
+        {"field": c.field, "old": "" if c.old is None else str(c.old), "new": "" if c.new is None else str(c.new)}
+        for c in delta.changes
+        if c.field not in NOISE_FIELDS
+    ]
+
+
+def _subject(model: type[models.Model], row: Any) -> str:
+    if model is Application:
+        return f"Request {row.reference or row.id}"
+    if model is Party:
+        return f"Party {row.name} ({row.get_role_display().lower()}, {row.country})"
+    if model is LineItem:
+        return f"Item {row.eccn} {row.description[:40]}"
+    if model is Document:
+        return f"Document {row.name}"
+    if model is Hit:
+        return f"Hit: {row.matched_name} ({row.score:.2f})"
+    if model is Decision:
+        return f"Decision: {row.get_outcome_display().lower()}"
+    if model is Licence:
+        return f"Licence {row.number or row.id}"
+    return str(model._meta.verbose_name)
+
+
+def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
+    if model is Decision:
+        parts = [row.rationale]
+        if row.conditions:
+            parts.append(f"Conditions: {row.conditions}")
+        if row.override_reason:
+            parts.append(f"Override: {row.override_reason}")
+        return "\n".join(parts)
+    reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED}
+    if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
+        return str(row.rationale)
+    return ""
+
+
+def build_timeline(application: Application) -> list[TimelineEvent]:
+    app_id = application.pk
+    party_ids = list(Party.history.filter(id__isnull=False, application_id=app_id).values_list("id", flat=True))
+    querysets: list[tuple[type[models.Model], Any]] = [
+        (Application, Application.history.filter(id=app_id)),
+        (Party, Party.history.filter(application_id=app_id)),
+        (LineItem, LineItem.history.filter(application_id=app_id)),
+        (Document, Document.history.filter(application_id=app_id)),
+        (Hit, Hit.history.filter(party_id__in=set(party_ids))),
+        (Decision, Decision.history.filter(application_id=app_id)),
+        (Licence, Licence.history.filter(application_id=app_id)),
+    ]
+    events: list[TimelineEvent] = []
+    for model, rows in querysets:
+        previous: dict[int, Any] = {}
+        for row in rows.select_related("history_user").order_by("history_date", "history_id"):
+            events.append(
+                TimelineEvent(
+                    when=row.history_date,
+                    actor=_actor(row),
+                    subject=_subject(model, row),
+                    action=ACTIONS.get(row.history_type, row.history_type),
+                    reason=row.history_change_reason or "",
+                    rationale=_rationale(model, row, previous.get(row.id)),
+                    changes=_changes(row, previous.get(row.id)),
+                )
+            )
+            previous[row.id] = row
+    events.sort(key=lambda e: e.when)
+    return events
