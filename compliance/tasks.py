@@ -12,3 +12,53 @@ def run_batch_screening(batch_id: int) -> int:
     """Screen an uploaded batch; a second delivery of a finished batch does nothing."""
     batch = screening.run_batch(batch_id)
     return batch.processed
+
+
+@shared_task(name="compliance.tasks.run_rescreen")
+def run_rescreen(job_id: int) -> int:
+    """Start (or resume) a re-screen job: plan it once, then queue each chunk not done yet."""
+    from compliance import rescreen
+
+    chunk_ids = rescreen.start_job(job_id)
+    for chunk_id in chunk_ids:
+        run_rescreen_chunk.apply_async((chunk_id,))
+    return len(chunk_ids)
+
+
+@shared_task(
+    name="compliance.tasks.run_rescreen_chunk",
+    autoretry_for=(Exception,),
+    max_retries=3,
+    retry_backoff=True,
+)
+def run_rescreen_chunk(chunk_id: int) -> int:
+    """Screen one chunk; a chunk already done (redelivered, retried, run twice) does nothing."""
+    from compliance import rescreen
+
+    return rescreen.run_chunk(chunk_id).hits
+
+
+@shared_task(name="compliance.tasks.sweep_rescreens")
+def sweep_rescreens() -> int:
+    """Beat: hand over again the jobs that never reached a worker or lost theirs."""
+    from compliance import rescreen
+
+    return len(rescreen.sweep())
+
+
+@shared_task(name="compliance.tasks.nightly_full_rescreen")
+def nightly_full_rescreen() -> int:
+    """Beat: screen every open case against the whole list once a night, whatever changed."""
+    from compliance import rescreen
+    from lib.users import system_user
+
+    return rescreen.request_full_rescreen(actor=system_user(), reason="Nightly full re-screen").pk
+
+
+@shared_task(name="compliance.tasks.expire_licences")
+def expire_licences() -> int:
+    """Beat, daily: licences past their validity stop being open cases (and stop being usable)."""
+    from lib.users import system_user
+    from licensing.services import expire_licences as expire
+
+    return len(expire(actor=system_user()))
