@@ -390,6 +390,10 @@ def build_dashboard(user: User | AnonymousUser) -> Dashboard:
     if roles:
         dashboard.charts.append(requests_by_status(user))
         dashboard.charts.append(decisions_over_time(user))
+        exports = [("Decisions (CSV)", "export_decisions")]
+        if roles & {Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN}:
+            exports.append(("The restricted list (CSV)", "export_list"))
+        dashboard.tables["exports"] = exports
     if roles & {Role.COMPLIANCE_ADMIN, Role.AUDITOR}:
         dashboard.charts.append(list_versions_over_time())
         dashboard.charts.append(rescreens_over_time())
