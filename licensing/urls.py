@@ -1,16 +1,23 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from licensing import views
 
 app_name = "licensing"
-urlpatterns: list[URLPattern | URLResolver] = []
-
-# The case file export (views in lib/exports.py), kept in this namespace as `licensing:case_file`.
-from django.urls import path  # noqa: E402
-
-from lib import exports  # noqa: E402
-
-urlpatterns += [
-    path("<int:pk>/case-file/", exports.case_file, name="case_file"),
-    path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.mine, name="mine"),
+    path("new/", views.create, name="create"),
+    path("queue/", views.queue, name="queue"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/submit/", views.submit, name="submit"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/documents/<int:doc>/", views.document, name="document"),
+    path("<int:pk>/documents/<int:doc>/delete/", views.document_delete, name="document_delete"),
+    path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
+    path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
 ]

@@ -1,0 +1,122 @@
+"""Forms of the licence-request pages: they parse and validate formats; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django_countries import countries
+
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
+from licensing.services import ApplicationData, ItemData, PartyData
+
+
+def country_select() -> forms.Select:
+    return forms.Select(
+        choices=[("", "— choose a country —"), *((code, f"{name} ({code})") for code, name in countries)]
+    )
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["type", "destination_country", "end_use", "additional_info"]
+        widgets = {
+            "destination_country": country_select(),
+            "end_use": forms.Textarea(attrs={"rows": 3}),
+            "additional_info": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = ["role", "name", "address", "country"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "country": country_select()}
+
+
+ITEM_FIELDS = ("eccn", "description", "model", "quantity", "unit", "unit_price", "manufacturer", "reasons_for_control")
+
+
+class LineItemForm(forms.ModelForm):
+    class Meta:
+        model = LineItem
+        fields = list(ITEM_FIELDS)
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+PartyFormSet = inlineformset_factory(
+    Application, Party, form=PartyForm, formset=BaseInlineFormSet, extra=2, can_delete=True
+)
+LineItemFormSet = inlineformset_factory(
+    Application, LineItem, form=LineItemForm, formset=BaseInlineFormSet, extra=2, can_delete=True
+)
+
+
+def _kept(formset: BaseInlineFormSet[Any, Any, Any]) -> list[Any]:
+    return [
+        form
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
+    ]
+
+
+def application_data(
+    form: ApplicationForm, parties: BaseInlineFormSet[Any, Any, Any], items: BaseInlineFormSet[Any, Any, Any]
+) -> ApplicationData:
+    """The validated page input as the services take it."""
+    data = form.cleaned_data
+    return ApplicationData(
+        type=data["type"],
+        destination_country=data["destination_country"],
+        end_use=data.get("end_use", ""),
+        additional_info=data.get("additional_info", ""),
+        parties=tuple(
+            PartyData(
+                id=f.instance.pk,
+                role=f.cleaned_data["role"],
+                name=f.cleaned_data["name"],
+                address=f.cleaned_data.get("address", ""),
+                country=f.cleaned_data["country"],
+            )
+            for f in _kept(parties)
+        ),
+        items=tuple(
+            ItemData(id=f.instance.pk, **{k: f.cleaned_data.get(k, "") for k in ITEM_FIELDS}) for f in _kept(items)
+        ),
+    )
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Supporting document",
+        help_text=f"{', '.join(DOCUMENT_EXTENSIONS)}; at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{e}" for e in DOCUMENT_EXTENSIONS)}),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect, label="Decision")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Always required: why this decision."
+    )
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Approvals only: provisos the applicant must pass on to the parties.",
+    )
+    override_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Override reason",
+        help_text="Required to approve over a confirmed hit under a presumption or policy of denial.",
+    )
+
+
+class RationaleForm(forms.Form):
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, label="Reason (optional)")
