@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from compliance import views
+from compliance import rescreen_views, views
 
 app_name = "compliance"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("batch/<int:pk>/status/", views.batch_status, name="batch-status"),
     path("batch/<int:pk>/download/", views.batch_download, name="batch-download"),
     path("settings/", views.settings_page, name="settings"),
+    path("rescreens/", rescreen_views.rescreens, name="rescreens"),
+    path("rescreens/status/", rescreen_views.rescreens_status, name="rescreens-status"),
 ]

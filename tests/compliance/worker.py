@@ -20,6 +20,8 @@ from django.conf import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CELERY = REPO_ROOT / ".venv" / "bin" / "celery"
+# Seconds before Redis hands an unacknowledged message to another worker: small for tests.
+VISIBILITY_TIMEOUT = 4
 
 
 def test_database_url() -> str:
@@ -44,7 +46,7 @@ class Worker:
             "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             # Small, so a message held by a killed worker comes back within the test.
-            "CELERY_VISIBILITY_TIMEOUT": "4",
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "CONN_MAX_AGE": "0",
             "LOG_LEVEL": "INFO",
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -78,7 +80,12 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_ready(timeout=timeout)
+        try:
+            self.wait_ready(timeout=timeout)
+        except BaseException:
+            # A worker that never answered must not outlive the test and eat later tests' messages.
+            self.stop()
+            raise
         return self
 
     def wait_ready(self, *, timeout: float) -> None:
