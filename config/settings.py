@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -191,7 +192,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"compliance.tasks.*": {"queue": "screening"}}
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Re-sends re-screen jobs that never reached a worker (Redis down) or lost theirs.
+    "sweep-rescreens": {"task": "compliance.tasks.sweep_rescreens", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
+    "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
+    "expire-licences": {"task": "compliance.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
+}
+# Re-screening: a pending job is re-sent after this long; a running one whose heartbeat is older
+# than RESCREEN_STALL_SECONDS has lost its worker (keep it above the longest chunk).
+RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
+RESCREEN_STALL_SECONDS = envint("RESCREEN_STALL_SECONDS", 300)
+RESCREEN_PARTY_CHUNK_SIZE = envint("RESCREEN_PARTY_CHUNK_SIZE", 5000)
 
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)
