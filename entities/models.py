@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -185,3 +187,62 @@ class ListVersionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change} entity {self.entity_id} in version {self.version_id}"
+
+
+def _import_upload_to(instance: ImportJob, filename: str) -> str:
+    return f"imports/{instance.token}/{filename}"
+
+
+class ImportJob(models.Model):
+    """A list file uploaded in the browser and imported in the background, with its progress.
+
+    The list change itself is recorded as a ListVersion; this row is the upload's progress and
+    outcome, and keeps the file that was imported.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=_import_upload_to, max_length=500)
+    # OFAC's legacy format is three files; they are stored beside `file` (the sdn file).
+    alt_file = models.FileField(upload_to=_import_upload_to, max_length=500, blank=True)
+    add_file = models.FileField(upload_to=_import_upload_to, max_length=500, blank=True)
+    fmt = models.CharField("format", max_length=16, blank=True, help_text="Empty: detected from the file.")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField(max_length=40, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    version_number = models.PositiveIntegerField(null=True, blank=True)
+    added_count = models.PositiveIntegerField(default=0)
+    changed_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else None

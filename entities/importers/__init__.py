@@ -1,0 +1,18 @@
+"""List import: CSL CSV/JSON and OFAC's legacy SDN files, into numbered list versions."""
+
+from __future__ import annotations
+
+from entities.importers.common import ImportFormatError, ParsedList, entity_key, normalise_for_key
+from entities.importers.service import FORMATS, ImportResult, detect_format, import_list, parse_list
+
+__all__ = [
+    "FORMATS",
+    "ImportFormatError",
+    "ImportResult",
+    "ParsedList",
+    "detect_format",
+    "entity_key",
+    "import_list",
+    "normalise_for_key",
+    "parse_list",
+]
