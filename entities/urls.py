@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from entities import views
+from entities import import_views, views
 
 app_name = "entities"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,4 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/delist/", views.entity_delist, name="delist"),
     path("versions/", views.version_list, name="versions"),
     path("versions/<int:number>/", views.version_detail, name="version_detail"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
 ]

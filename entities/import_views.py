@@ -1,0 +1,59 @@
+"""The list import pages (Compliance admins only): upload, then follow the job to its summary."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from entities.forms_import import ImportForm
+from entities.importers.jobs import start_import_job
+from entities.models import ImportJob
+from lib.permissions import role_required
+from lib.roles import Role
+
+RECENT_JOBS = 10
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = start_import_job(
+            actor=request.user,  # type: ignore[arg-type]
+            file=form.cleaned_data["file"],
+            fmt=form.cleaned_data["fmt"],
+            dry_run=form.cleaned_data["dry_run"],
+            alt_file=form.cleaned_data.get("alt_file"),
+            add_file=form.cleaned_data.get("add_file"),
+        )
+        return redirect("entities:import_job", pk=job.pk)
+    jobs = ImportJob.objects.select_related("created_by")[:RECENT_JOBS]
+    return render(request, "entities/import.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(
+        request,
+        "entities/import_job.html",
+        {"job": job, "status_url": reverse("entities:import_job_status", args=[job.pk])},
+    )
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "finished": job.finished,
+            "stage": job.stage,
+            "done": job.progress_done,
+            "total": job.progress_total,
+            "percent": job.percent,
+            "summary": job.summary,
+            "error": job.error,
+        }
+    )

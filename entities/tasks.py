@@ -1,0 +1,13 @@
+"""Celery tasks for the list: thin shells that take ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from entities.importers import jobs
+
+
+@shared_task(name="entities.tasks.run_import_job")
+def run_import_job(job_id: int) -> str:
+    """Import an uploaded list file; a redelivered task for a started job does nothing."""
+    return jobs.run_job(job_id).status
