@@ -173,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `kind` choice; naming both enums keeps the schema stable (and check --deploy quiet).
+    "ENUM_NAME_OVERRIDES": {
+        "ListVersionKindEnum": "entities.models.ListVersion.Kind",
+        "RescreenJobKindEnum": "compliance.models.RescreenJob.Kind",
+    },
 }
 
 # Celery. Without REDIS_URL tasks run in-process (eagerly); they are still enqueued with

@@ -1,0 +1,348 @@
+"""Who may do what, for every page and every API route, as one table.
+
+Each URL pattern in the project must appear in MATRIX with the roles allowed for each method;
+a new URL without an expectation fails `test_every_url_has_an_expectation`. Each rule is then
+tried for an anonymous visitor and for every role, against objects belonging to someone else
+where that matters (Sales user `sales2` against `sales`'s request, batch and documents): a denied
+request gets a log-in redirect, 401, 403 or 404, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from lib.history import historical_models
+from lib.roles import Role
+from tests.factories import make_entity, make_user
+from tests.lib.cases import file_request
+
+ANON, SALES, SALES2, REVIEWER, ADMIN, AUDITOR = "anonymous", "sales", "sales2", "reviewer", "admin", "auditor"
+ROLES = (ANON, SALES, SALES2, REVIEWER, ADMIN, AUDITOR)
+SIGNED_IN = frozenset({SALES, SALES2, REVIEWER, ADMIN, AUDITOR})
+PUBLIC = SIGNED_IN | {ANON}
+READERS = frozenset({REVIEWER, ADMIN, AUDITOR})
+OWNER_AND_READERS = READERS | {SALES}  # `sales` owns the objects; `sales2` is someone else
+ANY_SALES = frozenset({SALES, SALES2})
+OWNER = frozenset({SALES})
+ONLY_REVIEWER = frozenset({REVIEWER})
+ONLY_ADMIN = frozenset({ADMIN})
+ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
+OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    submitted: Any  # sales's submitted request with a hit and a document
+    draft: Any  # sales's draft with a document
+    document: Any
+    draft_document: Any
+    hit: Any
+    entity: Any
+    version: int
+    batch: Any
+    rescreen: Any
+    import_job: Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    allowed: frozenset[str]
+    kwargs: Callable[[World], dict[str, Any]] | None = None
+    api: bool = False
+
+
+def _app(w: World) -> dict[str, Any]:
+    return {"pk": w.submitted.pk}
+
+
+def _draft(w: World) -> dict[str, Any]:
+    return {"pk": w.draft.pk}
+
+
+def _entity(w: World) -> dict[str, Any]:
+    return {"pk": w.entity.pk}
+
+
+def _batch(w: World) -> dict[str, Any]:
+    return {"pk": w.batch.pk}
+
+
+def _hit(w: World) -> dict[str, Any]:
+    return {"pk": w.hit.pk}
+
+
+def _version(w: World) -> dict[str, Any]:
+    return {"number": w.version}
+
+
+def _rescreen(w: World) -> dict[str, Any]:
+    return {"pk": w.rescreen.pk}
+
+
+def _import_job(w: World) -> dict[str, Any]:
+    return {"pk": w.import_job.pk}
+
+
+def _document(w: World) -> dict[str, Any]:
+    return {"pk": w.submitted.pk, "doc": w.document.pk}
+
+
+def _draft_document(w: World) -> dict[str, Any]:
+    return {"pk": w.draft.pk, "doc": w.draft_document.pk}
+
+
+def page(method: str, allowed: frozenset[str], kwargs: Callable[[World], dict[str, Any]] | None = None) -> Rule:
+    return Rule(method, allowed, kwargs)
+
+
+def api(method: str, allowed: frozenset[str], kwargs: Callable[[World], dict[str, Any]] | None = None) -> Rule:
+    return Rule(method, allowed, kwargs, api=True)
+
+
+MATRIX: dict[str, list[Rule]] = {
+    # Sign-in, dashboards and exports.
+    "home": [page("GET", SIGNED_IN)],
+    "dashboard": [page("GET", SIGNED_IN)],
+    "login": [page("GET", PUBLIC), page("POST", PUBLIC)],
+    "logout": [page("POST", PUBLIC)],
+    "export_decisions": [page("GET", SIGNED_IN)],
+    "export_list": [page("GET", READERS)],
+    # The list.
+    "entities:list": [page("GET", SIGNED_IN)],
+    "entities:detail": [page("GET", SIGNED_IN, _entity)],
+    "entities:versions": [page("GET", SIGNED_IN)],
+    "entities:version_detail": [page("GET", SIGNED_IN, _version)],
+    "entities:create": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
+    "entities:edit": [page("GET", ONLY_ADMIN, _entity), page("POST", ONLY_ADMIN, _entity)],
+    "entities:delist": [page("GET", ONLY_ADMIN, _entity), page("POST", ONLY_ADMIN, _entity)],
+    "entities:import": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
+    "entities:import_job": [page("GET", ONLY_ADMIN, _import_job)],
+    "entities:import_job_status": [page("GET", ONLY_ADMIN, _import_job)],
+    # Licence requests: Sales their own, reviewers decide, auditors and admins read.
+    "licensing:mine": [page("GET", ANY_SALES)],
+    "licensing:create": [page("GET", ANY_SALES), page("POST", ANY_SALES)],
+    "licensing:queue": [page("GET", READERS)],
+    "licensing:detail": [page("GET", OWNER_AND_READERS, _app)],
+    "licensing:edit": [page("GET", OWNER, _draft), page("POST", OWNER, _draft)],
+    "licensing:submit": [page("POST", OWNER, _draft)],
+    "licensing:withdraw": [page("POST", OWNER, _app)],
+    "licensing:assign": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:decide": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:document_upload": [page("POST", OWNER, _draft)],
+    "licensing:document": [page("GET", OWNER_AND_READERS, _document)],
+    "licensing:document_delete": [page("POST", OWNER, _draft_document)],
+    "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
+    "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
+    # Screening and re-screening.
+    "compliance:screen": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
+    "compliance:batch": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
+    "compliance:batch-detail": [page("GET", OWNER_ADMIN_AUDITOR, _batch)],
+    "compliance:batch-status": [page("GET", OWNER_ADMIN_AUDITOR, _batch)],
+    "compliance:batch-download": [page("GET", OWNER_ADMIN_AUDITOR, _batch)],
+    "compliance:settings": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
+    "compliance:rescreens": [page("GET", ADMIN_AUDITOR), page("POST", ONLY_ADMIN)],
+    "compliance:rescreens-status": [page("GET", ADMIN_AUDITOR)],
+    # The API.
+    "api-token": [api("POST", PUBLIC)],
+    "entity-list": [api("GET", SIGNED_IN), api("POST", ONLY_ADMIN)],
+    "entity-detail": [api("GET", SIGNED_IN, _entity), api("PATCH", ONLY_ADMIN, _entity)],
+    "entity-delist": [api("POST", ONLY_ADMIN, _entity)],
+    "entity-history": [api("GET", SIGNED_IN, _entity)],
+    "list-version-list": [api("GET", SIGNED_IN)],
+    "list-version-detail": [api("GET", SIGNED_IN, _version)],
+    "api-applications": [api("GET", SIGNED_IN), api("POST", ANY_SALES)],
+    "api-application": [api("GET", OWNER_AND_READERS, _app), api("PATCH", OWNER, _draft)],
+    "api-application-submit": [api("POST", OWNER, _draft)],
+    "api-application-withdraw": [api("POST", OWNER, _app)],
+    "api-application-assign": [api("POST", ONLY_REVIEWER, _app)],
+    "api-application-decision": [api("POST", ONLY_REVIEWER, _app)],
+    "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
+    "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-screen": [api("GET", SIGNED_IN)],
+    "api-screen-batch": [api("POST", SIGNED_IN)],
+    "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
+    "api-screen-batch-result": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
+    "api-screening-config": [api("GET", SIGNED_IN), api("PATCH", ONLY_ADMIN)],
+    "api-rescreens": [api("GET", ADMIN_AUDITOR), api("POST", ONLY_ADMIN)],
+    "api-rescreen-detail": [api("GET", ADMIN_AUDITOR, _rescreen)],
+    # The schema and its readers are public: they describe the API, they hold no data.
+    "schema": [page("GET", PUBLIC)],
+    "api-docs": [page("GET", PUBLIC)],
+    "api-redoc": [page("GET", PUBLIC)],
+}
+
+# The Django admin is read-only and for staff accounts only (none of the role fixtures is staff).
+ADMIN_SITE_PREFIX = "django-admin/"
+
+
+def _url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                route = prefix + str(entry.pattern)
+                if route.startswith(ADMIN_SITE_PREFIX):
+                    continue
+                walk(entry, route, ":".join(filter(None, [namespace, entry.namespace])) or None)
+            elif isinstance(entry, URLPattern) and "<format>" not in str(entry.pattern):
+                name = entry.name or f"<unnamed {prefix}{entry.pattern}>"
+                names.add(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver(), "", None)
+    return names
+
+
+def test_every_url_has_an_expectation() -> None:
+    names = _url_names()
+    missing = sorted(names - set(MATRIX))
+    stale = sorted(set(MATRIX) - names)
+    assert not missing, f"add these URLs to the access matrix with the roles allowed: {missing}"
+    assert not stale, f"these URLs are in the access matrix but no longer exist: {stale}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_screening_indexes() -> Iterator[None]:
+    # The screening index is cached per process by list version number, which restarts at 1 in
+    # every test's transaction: without a reset it would hold another test's list.
+    from compliance import index, rescreen
+
+    index.reset_index()
+    rescreen.reset_party_index()
+    yield
+    index.reset_index()
+    rescreen.reset_party_index()
+
+
+@pytest.fixture
+def world(db: None, settings: Any, tmp_path: Any) -> World:
+    from compliance.models import BatchScreening, Hit, RescreenJob
+    from entities.models import ListVersion
+    from licensing import services
+
+    settings.MEDIA_ROOT = tmp_path
+    # Five users per test: a deliberately slow password hash would dominate the whole matrix.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {
+        SALES: make_user(Role.SALES, username="sales"),
+        SALES2: make_user(Role.SALES, username="sales2"),
+        REVIEWER: make_user(Role.REVIEWER, username="reviewer"),
+        ADMIN: make_user(Role.COMPLIANCE_ADMIN, username="admin"),
+        AUDITOR: make_user(Role.AUDITOR, username="auditor"),
+    }
+    sales = users[SALES]
+    entity = make_entity("Huawei Technologies Co., Ltd.", actor=users[ADMIN], aliases=("Huawei",))
+    submitted = file_request(sales, end_user="Huawei Technologies Co Ltd", submit=False)
+    document = services.add_document(
+        actor=sales, application=submitted, upload=SimpleUploadedFile("quote.txt", b"quote", "text/plain")
+    )
+    submitted = services.submit(actor=sales, application=submitted)
+    draft = file_request(sales, submit=False)
+    draft_document = services.add_document(
+        actor=sales, application=draft, upload=SimpleUploadedFile("spec.txt", b"spec", "text/plain")
+    )
+    batch = BatchScreening.objects.create(
+        created_by=sales, input_csv="name\nAcme\n", status=BatchScreening.Status.DONE, result_csv="name\nAcme\n"
+    )
+    rescreen = RescreenJob.objects.order_by("id").first() or RescreenJob.objects.create(
+        kind=RescreenJob.Kind.FULL, reason="access matrix"
+    )
+    from entities.models import ImportJob
+
+    import_job = ImportJob.objects.create(
+        created_by=users[ADMIN], filename="list.csv", file=SimpleUploadedFile("list.csv", b"name\n"), dry_run=True
+    )
+    return World(
+        users=users,
+        import_job=import_job,
+        submitted=submitted,
+        draft=draft,
+        document=document,
+        draft_document=draft_document,
+        hit=Hit.objects.get(party__application=submitted),
+        entity=entity,
+        version=ListVersion.current_number(),
+        batch=batch,
+        rescreen=rescreen,
+    )
+
+
+def _footprint() -> tuple[int, ...]:
+    """Everything a request could change, counted: audit rows and the untracked job tables."""
+    from compliance.models import BatchScreening, RescreenJob
+    from entities.models import ImportJob
+
+    return (
+        *(model._default_manager.count() for model in historical_models()),
+        BatchScreening.objects.count(),
+        RescreenJob.objects.count(),
+        ImportJob.objects.count(),
+    )
+
+
+def _client(role: str, world: World, *, for_api: bool) -> Client:
+    if for_api:
+        client: Client = APIClient()
+        if role != ANON:
+            token, _ = Token.objects.get_or_create(user=world.users[role])
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")  # type: ignore[attr-defined]
+        return client
+    client = Client()
+    if role != ANON:
+        client.force_login(world.users[role])
+    return client
+
+
+def _call(client: Client, method: str, url: str, *, for_api: bool) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if for_api:
+        return getattr(client, method.lower())(url, {}, format="json")
+    return getattr(client, method.lower())(url, {})
+
+
+CASES = [(name, rule) for name, rules in MATRIX.items() for rule in rules]
+
+
+@pytest.mark.parametrize(("name", "rule"), CASES, ids=[f"{rule.method} {name}" for name, rule in CASES])
+def test_each_role_gets_what_the_matrix_says(name: str, rule: Rule, world: World) -> None:
+    url = reverse(name, kwargs=rule.kwargs(world) if rule.kwargs else None)
+    login = reverse("login")
+    # Refused roles first: an allowed write (a withdrawal, an assignment) must not hide a refusal.
+    for role in sorted(ROLES, key=lambda r: r in rule.allowed):
+        before = _footprint()
+        response = _call(_client(role, world, for_api=rule.api), rule.method, url, for_api=rule.api)
+        status = response.status_code
+        location = response.get("Location", "")
+        where = f"{rule.method} {url} as {role}: {status} {location}"
+        assert status < 500, where
+        if role in rule.allowed:
+            assert status not in {401, 403, 404, 405}, f"should be allowed: {where}"
+            assert not location.startswith(f"{login}?next="), f"should be allowed: {where}"
+        else:
+            if role == ANON and not rule.api:
+                assert status == 302 and location.startswith(f"{login}?next="), f"should ask to log in: {where}"
+            else:
+                assert status in {401, 403, 404}, f"should be refused: {where}"
+            assert _footprint() == before, f"a refused request changed data: {where}"
+
+
+def test_the_django_admin_is_closed_to_every_non_staff_role(world: World) -> None:
+    for role in ROLES:
+        response = _client(role, world, for_api=False).get(reverse("admin:index"))
+        assert response.status_code == 302 and "/login/" in response["Location"], role
