@@ -33,10 +33,20 @@ def _label(key: str) -> str:
 
 
 def explanation_lines(explanation: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """A matcher explanation as readable label/value pairs (nested parts as compact JSON)."""
+    """A matcher explanation (or a determination) as readable label/value pairs.
+
+    Lists of words read as "a; b", anything nested as compact JSON, so nothing is left out.
+    """
     lines: list[tuple[str, str]] = []
     for key, value in (explanation or {}).items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            text = "; ".join(value) or "—"
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         lines.append((_label(key), text))
     return lines
 
@@ -66,7 +76,7 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "decision": decision,
         "licence": licence,
         "timeline": build_timeline(application),
-        "determination": application.determination or {},
+        "determination": explanation_lines(application.determination),
         "generated_at": timezone.now(),
         "generated_by": request.user,
     }

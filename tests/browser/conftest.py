@@ -16,6 +16,9 @@ from django.contrib.auth.models import User
 
 from lib.roles import Role
 
+# The real Celery worker of the re-screening tests, for the journey where the list changes.
+from tests.compliance.conftest import no_eager_tasks, redis_queue, start_worker  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; Django's "async unsafe" guard would
 # then refuse the ORM calls the tests make to arrange data. The calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -39,6 +42,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_screening_indexes() -> Iterator[None]:
+    # The screening indexes are cached per process by list version number, which restarts at 1
+    # after every flush: without a reset a journey would screen against another test's list.
+    from compliance import index, rescreen
+
+    index.reset_index()
+    rescreen.reset_party_index()
+    yield
+    index.reset_index()
+    rescreen.reset_party_index()
 
 
 @pytest.fixture(autouse=True)
