@@ -1,0 +1,103 @@
+"""List pages cost the same number of queries for 2 rows as for 20: no query per row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.factories import make_entity
+from tests.lib.cases import decide_request, file_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_screening_indexes() -> Iterator[None]:
+    from compliance import index, rescreen
+
+    index.reset_index()
+    rescreen.reset_party_index()
+    yield
+    index.reset_index()
+    rescreen.reset_party_index()
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def _requests(sales: User, reviewer: User, admin: User, n: int) -> None:
+    """n requests in a realistic mix: a hit on every third, decided every fourth."""
+    for i in range(n):
+        end_user = "Huawei Technologies Co Ltd" if i % 3 == 0 else f"Trading House {i} Ltd"
+        application = file_request(sales, end_user=end_user)
+        if i % 4 == 3:
+            decide_request(reviewer, application, outcome="returned")
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who"),
+    [
+        ("licensing:queue", "reviewer"),
+        ("licensing:mine", "sales"),
+        pytest.param(
+            "api-applications",
+            "reviewer",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="ApplicationSerializer.get_hits/get_decision/get_licence query once per row (3 per request): "
+                "prefetch hits and select decision/licence in ApplicationListView.get_queryset",
+            ),
+        ),
+    ],
+)
+def test_request_lists_do_not_query_per_row(
+    url_name: str,
+    who: str,
+    sales: User,
+    reviewer: User,
+    compliance_admin: User,
+    client_for: Callable[[User], Client],
+    api_for: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    make_entity("Huawei Technologies Co., Ltd.", actor=compliance_admin, aliases=("Huawei",))
+    user = {"sales": sales, "reviewer": reviewer}[who]
+    client = api_for(user) if url_name.startswith("api-") else client_for(user)
+    url = reverse(url_name)
+    _requests(sales, reviewer, compliance_admin, 2)
+    few = _queries(client, url)
+    _requests(sales, reviewer, compliance_admin, 18)
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", ["entities:list", "entity-list", "entities:versions"])
+def test_list_pages_do_not_query_per_entity(
+    url_name: str,
+    compliance_admin: User,
+    auditor: User,
+    client_for: Callable[[User], Client],
+    api_for: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = api_for(auditor) if url_name.startswith("entity-") else client_for(auditor)
+    url = reverse(url_name)
+    for i in range(2):
+        make_entity(f"Listed Company {i}", actor=compliance_admin, aliases=(f"LC{i}", f"Alias {i}"))
+    few = _queries(client, url)
+    for i in range(2, 25):
+        make_entity(f"Listed Company {i}", actor=compliance_admin, aliases=(f"LC{i}", f"Alias {i}"), country="RU")
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200
