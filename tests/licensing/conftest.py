@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -18,8 +19,14 @@ def _fresh_index() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+def _fast_password_hashing(settings: Any) -> None:
+    # The role fixtures create users with passwords; the production hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
