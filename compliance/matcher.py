@@ -7,9 +7,13 @@ forms, which tokens met which, the per-part scores, and what the country did.
 
 How a pair is scored (all parts in [0, 1]):
 - names are normalised (see `compliance.normalise`) into identity tokens plus legal forms;
-- tokens are aligned one-to-one, best pairs first; a token pair scores its Indel similarity
-  stretched so that 0.5 -> 0 and 1 -> 1 (typos count, unrelated words do not), raised when
-  both sound alike (metaphone) and set to 0.9 when an initial meets a word it starts;
+- tokens are aligned one-to-one, best pairs first (a repeated word is two words: "Johnson &
+  Johnson" is not "Johnson"); a token pair scores its optimal-string-alignment similarity,
+  0 below 0.6 (typos count, unrelated words do not), raised when both sound alike (metaphone)
+  and set to 0.9 when an initial meets a word it starts;
+- a name of one word, or of generic words only, is *thin* evidence: its typos must stay at or
+  above 0.8 (about one slip in five letters) and sounding alike earns nothing ("Hitachi" is
+  not "Hitech");
 - adjacent tokens are tried joined when that meets a token of the other name ("Hua Wei" and
   "Huawei", "SergeiLavrov"), so joined or split words cost nothing;
 - coverage of each side is the length-weighted share of its tokens that were met; particles
@@ -18,7 +22,11 @@ How a pair is scored (all parts in [0, 1]):
 - name score = best coverage x (0.7 + 0.3 x other coverage): a shorter name wholly inside a
   longer one still scores well ("Boris Johnson" in "Alexandre Boris de Pfeffel Johnson"), and
   tokens left over on *both* sides (a conflict, not an omission) cost another 15 %;
-- a different kind of legal form on both sides (AG vs GmbH) costs 15 %;
+- when either name is thin and words are left over, what the longer name has besides weighs
+  more: best coverage x (0.45 + 0.55 x other coverage). "Shell" in "Donna Shell", "Alphabet" in "Alphabet
+  International" or "Societe Generale" in "Societe Generale de Pain" stay under the default
+  threshold on the name alone; an agreeing country lifts "Huawei" / "Huawei Technologies" over;
+- a different kind of legal form on both sides (AG vs GmbH) costs 22 %;
 - country, where both sides have one, adds 0.05 when it agrees and takes 0.05 when it
   disagrees, but an exact name match is never lowered.
 """
@@ -57,7 +65,13 @@ ADDRESS_BONUS = 0.03
 LEGAL_FORM_PENALTY = 0.78
 # Token similarities below this are noise between unrelated words, not typos.
 TOKEN_FLOOR = 0.6
+# When a name has at most one distinctive word, that word is all the evidence there is: a typo
+# must stay within about one letter in five, and sounding alike does not help.
+THIN_TOKEN_FLOOR = 0.8
 CONFLICT_PENALTY = 0.85
+# How much of a subset score is granted before looking at what the longer name has besides.
+SUBSET_BASE = 0.7
+THIN_SUBSET_BASE = 0.45
 
 # Words that join a name rather than identify it.
 PARTICLES = frozenset(
@@ -130,6 +144,14 @@ GENERIC_WORDS = frozenset(
         "uk",
         "usa",
         "hk",
+        # The same words in the other languages company names are written in.
+        "societe",
+        "generale",
+        "compagnie",
+        "groupe",
+        "internationale",
+        "nationale",
+        "construction",
     }
 )
 
@@ -172,6 +194,16 @@ class Match:
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|ovna|evna|ivna|ich)$")
 
 
+def _distinctive(token: str) -> bool:
+    """A word that can tell one party from another: not a particle, generic word, number or initial."""
+    return len(token) > 1 and not token.isdigit() and token not in PARTICLES and token not in GENERIC_WORDS
+
+
+def _thin(tokens: Sequence[str]) -> bool:
+    """One word, or only generic ones: too little to tell a party by when it is all that meets."""
+    return len(tokens) == 1 or not any(_distinctive(t) for t in tokens)
+
+
 def _weight(token: str) -> float:
     base = float(min(len(token), 12))
     if token in PARTICLES:
@@ -200,6 +232,8 @@ class _Prepared:
     legal: frozenset[str]
     compact: str
     sorted_text: str
+    # Names with at most one distinctive word carry thin evidence (see `_align`).
+    thin: bool
 
 
 @lru_cache(maxsize=65536)
@@ -216,10 +250,11 @@ def _prepare(name: str) -> _Prepared:
         legal=frozenset(norm.legal_forms) - {"CORP"},
         compact="".join(norm.all_tokens),
         sorted_text=" ".join(sorted(tokens)),
+        thin=_thin(tokens),
     )
 
 
-def _token_sim(a: str, b: str, pa: str, pb: str) -> float:
+def _token_sim(a: str, b: str, pa: str, pb: str, *, thin: bool = False) -> float:
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
@@ -231,6 +266,9 @@ def _token_sim(a: str, b: str, pa: str, pb: str) -> float:
         return 0.0
     # Optimal string alignment: a substituted or swapped pair of letters is one edit, not two.
     sim = OSA.normalized_similarity(a, b)
+    if thin:
+        # One word is all the evidence: "Hitachi" and "Hitech" sound alike but are not a typo.
+        return sim if sim >= THIN_TOKEN_FLOOR else 0.0
     if pa and pa == pb and min(len(a), len(b)) >= 5 and sim >= TOKEN_FLOOR:
         # Sounding alike closes half the remaining gap ("Schulze" / "Scholz").
         sim = 0.5 + 0.5 * sim
@@ -245,15 +283,16 @@ class _Alignment:
     left_a: list[str]
     left_b: list[str]
     conflict: bool
-
-    single: bool = False
+    thin: bool = False
 
     @property
     def score(self) -> float:
         hi, lo = max(self.cov_a, self.cov_b), min(self.cov_a, self.cov_b)
-        # One word found inside a longer name ("Shell" in "Donna Shell") proves little on its
-        # own, so what the longer name has besides weighs more.
-        value = hi * (0.6 + 0.4 * lo) if self.single else hi * (0.7 + 0.3 * lo)
+        # A name met inside a longer one on the strength of one distinctive word ("Shell" in
+        # "Donna Shell", "Alphabet" in "Alphabet International") proves little on its own, so
+        # what the longer name has besides weighs more.
+        base = THIN_SUBSET_BASE if self.thin else SUBSET_BASE
+        value = hi * (base + (1 - base) * lo)
         return value * CONFLICT_PENALTY if self.conflict else value
 
 
@@ -264,12 +303,14 @@ def _align(
     tb: Sequence[str],
     wb: Sequence[float],
     pb: Sequence[str],
+    *,
+    thin: bool = False,
 ) -> _Alignment:
     """Greedy one-to-one token alignment, best pairs first."""
     scored: list[tuple[float, int, int]] = []
     for i, a in enumerate(ta):
         for j, b in enumerate(tb):
-            sim = _token_sim(a, b, pa[i], pb[j])
+            sim = _token_sim(a, b, pa[i], pb[j], thin=thin)
             if sim > 0.0:
                 scored.append((sim, i, j))
     scored.sort(reverse=True)
@@ -300,12 +341,17 @@ def _align(
         left_a=left_a,
         left_b=left_b,
         conflict=weighty_a and weighty_b,
-        single=min(len(ta), len(tb)) == 1 and max(len(ta), len(tb)) > 1,
+        # Only a name met inside a longer one is judged by the thin rule; a typo is not.
+        thin=thin and bool(left_a or left_b),
     )
 
 
-def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Join runs of 2-4 adjacent tokens that, joined, meet a token of the other name."""
+def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[tuple[str, ...], bool] | None:
+    """Join runs of 2-4 adjacent tokens that, joined, meet a token of the other name.
+
+    Returns the new tokens and whether they are thin evidence: "hua wei" joined is one word,
+    as thin as "huawei", but an acronym stands for all the words it was made from.
+    """
     if len(tokens) < 2:
         return None
     targets = [t for t in other if len(t) >= 4 and t not in tokens]
@@ -316,6 +362,7 @@ def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...] 
     out: list[str] = []
     i = 0
     changed = False
+    acronym = False
     while i < len(tokens):
         for size in (4, 3, 2):
             if i + size > len(tokens):
@@ -327,6 +374,7 @@ def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...] 
             if initials in acronyms and not whole:
                 # "JC Juncker" / "Jean-Claude Juncker", "PLA" / "People's Liberation Army".
                 out.append(initials)
+                acronym = True
             else:
                 joined = "".join(run)
                 # A similarity of 0.88 cannot bridge more than a couple of letters' difference.
@@ -341,7 +389,7 @@ def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...] 
         else:
             out.append(tokens[i])
             i += 1
-    return tuple(out) if changed else None
+    return (tuple(out), _thin(out) and not acronym) if changed else None
 
 
 def _realign(p: _Prepared, tokens: tuple[str, ...]) -> tuple[tuple[float, ...], tuple[str, ...]]:
@@ -349,21 +397,23 @@ def _realign(p: _Prepared, tokens: tuple[str, ...]) -> tuple[tuple[float, ...], 
 
 
 def _best_alignment(a: _Prepared, b: _Prepared) -> _Alignment:
-    best = _align(a.tokens, a.weights, a.phon, b.tokens, b.weights, b.phon)
+    best = _align(a.tokens, a.weights, a.phon, b.tokens, b.weights, b.phon, thin=a.thin or b.thin)
     if best.left_a or best.left_b:
         for side in ("a", "b"):
             if side == "a":
-                merged = _merged(a.tokens, b.tokens)
-                if merged is None:
+                found = _merged(a.tokens, b.tokens)
+                if found is None:
                     continue
+                merged, thin = found
                 wa, pa = _realign(a, merged)
-                trial = _align(merged, wa, pa, b.tokens, b.weights, b.phon)
+                trial = _align(merged, wa, pa, b.tokens, b.weights, b.phon, thin=thin or b.thin)
             else:
-                merged = _merged(b.tokens, a.tokens)
-                if merged is None:
+                found = _merged(b.tokens, a.tokens)
+                if found is None:
                     continue
+                merged, thin = found
                 wb, pb = _realign(b, merged)
-                trial = _align(a.tokens, a.weights, a.phon, merged, wb, pb)
+                trial = _align(a.tokens, a.weights, a.phon, merged, wb, pb, thin=a.thin or thin)
             if trial.score > best.score:
                 best = trial
     return best
@@ -402,6 +452,7 @@ def _name_score(a: _Prepared, b: _Prepared) -> tuple[float, dict[str, Any]]:
         "unmatched_name_tokens": alignment.left_b,
         "coverage": {"query": round(alignment.cov_a, 3), "name": round(alignment.cov_b, 3)},
         "conflict": alignment.conflict,
+        "thin_evidence": alignment.thin,
         "token_score": round(token_score, 4),
         "compact_score": round(compact, 4),
         "legal_forms": {

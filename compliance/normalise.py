@@ -16,8 +16,9 @@ The pipeline, in order (each step is a small function so tests can name the rule
    Liability Company" and "GmbH" are the same kind of thing and carry no identity.
 7. Leading titles and articles dropped ("Mr.", "Dr.", "President", "The", "MV").
 8. Abbreviations expanded to one spelling ("Tech" -> "technologies", "Int'l" -> "international").
-9. Runs of initials joined ("A.B.C." -> "abc"); repeated tokens dropped ("Sergey Sergey Shoigu").
-Token order is left as written; the matcher compares tokens as a set.
+9. Runs of initials joined ("A.B.C." -> "abc").
+Token order is left as written and a repeated word is kept: "Johnson & Johnson" is not
+"Johnson", and the matcher compares tokens as a multiset.
 """
 
 from __future__ import annotations
@@ -452,17 +453,9 @@ def analyse(name: str) -> NormalisedName:
         dropped.append(tokens.pop(0))
     tokens = [ABBREVIATIONS.get(tok, tok) for tok in tokens]
     tokens = _join_initials(tokens)
-    seen: set[str] = set()
-    unique: list[str] = []
-    for tok in tokens:
-        if tok not in seen:
-            seen.add(tok)
-            unique.append(tok)
-        else:
-            dropped.append(tok)
     return NormalisedName(
         original=name,
-        tokens=tuple(unique),
+        tokens=tuple(tokens),
         legal_forms=tuple(dict.fromkeys(kinds)),
         dropped=tuple(dropped),
         all_tokens=all_tokens,

@@ -95,3 +95,36 @@ def test_the_index_can_be_searched_in_either_direction_and_in_bulk() -> None:
 
 def test_the_index_carries_its_list_version() -> None:
     assert _index().version == 12
+
+
+def test_one_word_inside_a_longer_name_is_not_enough_on_its_own() -> None:
+    score, explanation = score_pair("Shell plc", "Donna Shell")
+    assert score < DEFAULT_THRESHOLD
+    assert explanation["thin_evidence"] is True
+    assert explanation["unmatched_name_tokens"] == ["donna"]
+
+
+def test_a_name_of_generic_words_inside_a_longer_name_is_not_enough() -> None:
+    score, explanation = score_pair("Societe Generale", "Societe Generale de Pain")
+    assert score < DEFAULT_THRESHOLD
+    assert explanation["thin_evidence"] is True
+
+
+def test_an_agreeing_country_lifts_one_word_inside_a_name_of_generic_words() -> None:
+    alone, _ = score_pair("Huawei", "Huawei Technologies Co., Ltd.")
+    with_country, _ = score_pair("Huawei", "Huawei Technologies Co., Ltd.", country_a="CN", country_b="CN")
+    assert alone < DEFAULT_THRESHOLD <= with_country
+
+
+def test_a_repeated_word_is_evidence_not_noise() -> None:
+    score, explanation = score_pair("Johnson & Johnson", "Johnson Hu")
+    assert score < DEFAULT_THRESHOLD
+    assert explanation["conflict"] is True
+    assert explanation["unmatched_query_tokens"] == ["johnson"]
+
+
+def test_a_one_word_name_tolerates_a_slip_but_not_a_sound_alike() -> None:
+    assert score_pair("Hannibol", "Hannibal")[0] >= DEFAULT_THRESHOLD
+    score, explanation = score_pair("Hitachi, Ltd.", "Hitech Corporation")
+    assert score < DEFAULT_THRESHOLD
+    assert explanation["token_matches"] == []

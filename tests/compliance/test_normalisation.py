@@ -77,8 +77,9 @@ def test_it_joins_runs_of_initials() -> None:
     assert normalise("J.-C. Juncker") == "jc juncker"
 
 
-def test_it_drops_repeated_words() -> None:
-    assert normalise("Sergey Sergey Shoigu") == "sergey shoigu"
+def test_it_keeps_repeated_words_because_they_are_part_of_the_name() -> None:
+    assert normalise("Johnson & Johnson") == "johnson johnson"
+    assert normalise("Sergey Sergey Shoigu") == "sergey sergey shoigu"
 
 
 def test_it_reads_look_alike_digits_inside_words() -> None:
