@@ -364,7 +364,7 @@ class PartyIndex:
         self.index = Index()
         self.parties: list[list[int]] = []
         self.watermark: datetime | None = None
-        self.built_from = 0
+        self.party_ids: set[int] = set()
         self.tail: list[tuple[int, str, datetime | None]] = []
 
     @classmethod
@@ -380,7 +380,7 @@ class PartyIndex:
         party_index.index = Index.build(Candidate(key=i, name=name) for i, name in enumerate(by_name))
         party_index.index.SHORTLIST = cls.SHORTLIST
         party_index.watermark = watermark
-        party_index.built_from = sum(len(ids) for ids in party_index.parties)
+        party_index.party_ids = {pk for ids in party_index.parties for pk in ids}
         return party_index
 
     def propose(self, names: Iterable[str], *, threshold: float) -> set[int]:
@@ -398,6 +398,7 @@ class PartyIndex:
 
 
 _party_index: PartyIndex | None = None
+SUBMIT_MARGIN = timedelta(minutes=10)
 
 
 def party_index() -> PartyIndex:
@@ -409,8 +410,13 @@ def party_index() -> PartyIndex:
         current = _party_index = PartyIndex.build(rows.iterator(chunk_size=5000))
         return current
     if current.watermark is not None:
-        # >= not >: two requests submitted in the same microsecond are both caught (ids dedupe).
-        current.tail = list(rows.filter(application__submitted_at__gte=current.watermark))
+        # `submitted_at` is set inside the submit transaction, which may commit after the index
+        # was built with a later watermark: look back a margin longer than any submit, and skip
+        # what the base already holds.
+        since = current.watermark - SUBMIT_MARGIN
+        current.tail = [
+            row for row in rows.filter(application__submitted_at__gte=since) if row[0] not in current.party_ids
+        ]
     if len(current.tail) > PartyIndex.REBUILD_AFTER:
         current = _party_index = PartyIndex.build(rows.iterator(chunk_size=5000))
     return current

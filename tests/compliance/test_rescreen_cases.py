@@ -248,3 +248,18 @@ def test_licences_past_their_validity_expire(reviewer: Any) -> None:
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.EXPIRED
     assert licence.history.latest().history_user.username == "system"  # type: ignore[union-attr]
+
+
+def test_the_case_page_shows_the_version_screened_against_and_flags_an_older_one(
+    open_request: Application, list_entity: Callable[..., Entity], reviewer: Any, client_for: Any
+) -> None:
+    from django.urls import reverse
+
+    list_entity("Unrelated Listed Name", country="IR")
+    page = client_for(reviewer).get(reverse("licensing:detail", args=[open_request.pk])).content.decode()
+    current = ListVersion.current_number()
+    assert f"Screened against list version {current - 1}" in page and f"(current: {current})" in page
+    assert "out of date" in page
+    run_job(latest_job())
+    page = client_for(reviewer).get(reverse("licensing:detail", args=[open_request.pk])).content.decode()
+    assert f"Screened against list version {current}" in page and "out of date" not in page
