@@ -7,9 +7,11 @@ for screen readers and for auditors who want the figures rather than the picture
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 import pygal
@@ -17,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, Min, Q, Sum, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.html import escape
 from pygal.style import Style
 
 from entities.models import ListVersion
@@ -62,28 +65,37 @@ class Chart:
         return [(label, [values[i] for values in self.series.values()]) for i, label in enumerate(self.x_labels)]
 
     def svg(self) -> str:
-        chart_class = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line}[self.kind]
-        chart = chart_class(
-            style=CHART_STYLE,
-            width=720,
-            height=320,
-            js=[],  # pygal's default tooltips script comes from a CDN: air-gapped sites have none
-            disable_xml_declaration=True,
-            show_legend=len(self.series) > 1,
-            legend_at_bottom=True,
-            legend_at_bottom_columns=min(len(self.series), 4) or 1,
-            x_label_rotation=30 if len(self.x_labels) > 6 else 0,
-            print_values=False,
-            min_scale=2,
-            max_scale=8,
-            value_formatter=(lambda v: f"{v:g}{self.unit}"),
-        )
-        chart.x_labels = self.x_labels
-        for name, values in self.series.items():
-            chart.add(name, values)
-        svg: str = chart.render(is_unicode=True)
-        # Name the picture for assistive technology; the table beside it holds the numbers.
-        return svg.replace("<svg ", f'<svg role="img" aria-label="{self.title}" ', 1)
+        # Many people look at the same numbers (the queue, the list's changes): drawing is the
+        # dashboard's main cost, so identical charts are drawn once per process.
+        spec = json.dumps([self.kind, self.title, self.unit, self.x_labels, self.series], sort_keys=True)
+        return _render_svg(spec)
+
+
+@lru_cache(maxsize=256)
+def _render_svg(spec: str) -> str:
+    kind, title, unit, x_labels, series = json.loads(spec)
+    chart_class = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line}[kind]
+    chart = chart_class(
+        style=CHART_STYLE,
+        width=720,
+        height=320,
+        js=[],  # pygal's default tooltips script comes from a CDN: air-gapped sites have none
+        disable_xml_declaration=True,
+        show_legend=len(series) > 1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=min(len(series), 4) or 1,
+        x_label_rotation=30 if len(x_labels) > 6 else 0,
+        print_values=False,
+        min_scale=2,
+        max_scale=8,
+        value_formatter=(lambda v: f"{v:g}{unit}"),
+    )
+    chart.x_labels = x_labels
+    for name, values in series.items():
+        chart.add(name, values)
+    svg: str = chart.render(is_unicode=True)
+    # Name the picture for assistive technology; the table beside it holds the numbers.
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
 
 
 @dataclass
