@@ -250,3 +250,79 @@ def test_changes_keep_adding_history_rows(compliance_admin: User) -> None:
     delist_entity(actor=compliance_admin, entity=entity, reason="Removed by 89 FR 1234")
     reasons = list(entity.history.order_by("history_id").values_list("history_change_reason", flat=True))  # type: ignore[attr-defined]
     assert reasons == ["test fixture", "Removed by 89 FR 1234"]
+
+
+# --- Uploads are checked for size and type, and a refused upload stores nothing -----------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [("payload.exe", b"MZ\x90\x00binary"), ("notes.html", b"<script>alert(1)</script>")],
+)
+def test_a_document_of_a_forbidden_type_is_refused(
+    filename: str, content: bytes, settings: Any, tmp_path: Any, sales: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from licensing.models import Document
+    from tests.lib.cases import file_request
+
+    settings.MEDIA_ROOT = tmp_path
+    draft = file_request(sales, submit=False)
+    client = Client()
+    client.force_login(sales)
+    response = client.post(
+        reverse("licensing:document_upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile(filename, content)},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Document.objects.exists()
+    assert not any(tmp_path.rglob(filename))
+
+
+@pytest.mark.django_db
+def test_a_document_over_the_size_limit_is_refused(settings: Any, tmp_path: Any, sales: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from licensing.models import DOCUMENT_MAX_BYTES, Document
+    from tests.lib.cases import file_request
+
+    settings.MEDIA_ROOT = tmp_path
+    draft = file_request(sales, submit=False)
+    client = Client()
+    client.force_login(sales)
+    big = SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n" + b"0" * DOCUMENT_MAX_BYTES, "application/pdf")
+    response = client.post(reverse("licensing:document_upload", args=[draft.pk]), {"file": big}, follow=True)
+    assert response.status_code == 200
+    assert "10 MB" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("filename", "content", "limit"),
+    [
+        ("list.exe", b"name\nAcme\n", 10_000),
+        ("list.csv", b"name\nAcme\n" * 20, 50),
+        ("list.csv", b"\x00\x01bin", 10_000),
+    ],
+    ids=["wrong type", "too large", "binary disguised as csv"],
+)
+def test_a_list_upload_of_the_wrong_type_or_size_is_refused(
+    filename: str, content: bytes, limit: int, settings: Any, tmp_path: Any, compliance_admin: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from entities.models import ImportJob, ListVersion
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.LIST_UPLOAD_MAX_BYTES = limit
+    client = Client()
+    client.force_login(compliance_admin)
+    response = client.post(reverse("entities:import"), {"file": SimpleUploadedFile(filename, content)})
+    assert response.status_code in {200, 400}
+    assert 'class="errorlist' in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert ListVersion.current_number() == 0
