@@ -37,10 +37,18 @@ class ApplicationFilter(django_filters.FilterSet):
     )
     hits = django_filters.ChoiceFilter(choices=HITS_CHOICES, method="filter_hits", label="Hits")
     min_age_days = django_filters.NumberFilter(
-        method="filter_min_age", label="Waiting at least (days)", help_text="Days since submission."
+        method="filter_min_age",
+        label="Waiting at least (days)",
+        help_text="Days since submission.",
+        min_value=0,
+        max_value=36500,
     )
-    min_value = django_filters.NumberFilter(field_name="total_value", lookup_expr="gte", label="Value at least")
-    max_value = django_filters.NumberFilter(field_name="total_value", lookup_expr="lte", label="Value at most")
+    min_value = django_filters.NumberFilter(
+        field_name="total_value", lookup_expr="gte", label="Value at least", max_digits=16, decimal_places=2
+    )
+    max_value = django_filters.NumberFilter(
+        field_name="total_value", lookup_expr="lte", label="Value at most", max_digits=16, decimal_places=2
+    )
     assigned = django_filters.ChoiceFilter(
         choices=[("me", "Assigned to me"), ("nobody", "Unassigned")], method="filter_assigned", label="Assignment"
     )

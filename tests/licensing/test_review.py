@@ -170,3 +170,12 @@ def test_the_api_list_filters_and_sorts_like_the_queue(api_for: Any, reviewer: U
     assert [row["id"] for row in body["results"]] == [dear.pk, cheap.pk]
     only_de = api_for(reviewer).get("/api/v1/applications/", {"destination": "de"}).json()
     assert [row["id"] for row in only_de["results"]] == [dear.pk]
+
+
+def test_out_of_range_queue_filters_are_refused_clearly(api_for: Any, client_for: Any, reviewer: User) -> None:
+    response = api_for(reviewer).get("/api/v1/applications/", {"min_age_days": "1e300", "min_value": "1e40"})
+    assert response.status_code == 400
+    assert "less than or equal to 36500" in response.json()["min_age_days"][0]
+    page = client_for(reviewer).get(reverse("licensing:queue"), {"min_age_days": "99999"})
+    assert page.status_code == 200
+    assert "less than or equal to 36500" in page.content.decode()
