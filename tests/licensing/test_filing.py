@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from licensing import services
-from licensing.models import Application, LineItem
+from licensing.models import Application, Document, LineItem
 from licensing.status import IllegalTransition, Status
 from tests.licensing.factories import application_data, item, make_application, party
 
@@ -109,3 +110,25 @@ def test_a_submitted_request_can_no_longer_be_edited(sales: User) -> None:
 def test_only_sales_users_file_requests(reviewer: User) -> None:
     with pytest.raises(PermissionDenied):
         services.create_application(actor=reviewer, data=application_data())
+
+
+def test_documents_over_ten_megabytes_or_of_other_types_are_refused(sales: User) -> None:
+    application = make_application(applicant=sales)
+    big = SimpleUploadedFile("scan.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
+    with pytest.raises(ValidationError, match="at most 10 MB"):
+        services.add_document(actor=sales, application=application, upload=big)
+    script = SimpleUploadedFile("run.sh", b"#!/bin/sh", content_type="text/x-sh")
+    with pytest.raises(ValidationError, match="not allowed"):
+        services.add_document(actor=sales, application=application, upload=script)
+    assert not Document.objects.exists()
+    ok = SimpleUploadedFile("invoice.csv", b"a,b\n1,2\n", content_type="text/csv")
+    document = services.add_document(actor=sales, application=application, upload=ok)
+    assert (document.name, document.size) == ("invoice.csv", 8)
+    assert document.history.first().history_user == sales
+
+
+def test_documents_cannot_be_added_once_submitted(sales: User) -> None:
+    application = make_application(applicant=sales, submitted=True)
+    upload = SimpleUploadedFile("late.pdf", b"%PDF", content_type="application/pdf")
+    with pytest.raises(IllegalTransition, match="cannot be edited"):
+        services.add_document(actor=sales, application=application, upload=upload)
