@@ -128,10 +128,10 @@ def determine(
         pending = " (possible match, not yet reviewed)" if hit.status == "open" else ""
         if hit.license_requirement.strip():
             required = True
+            # The requirement's full text is on the hit; here it would repeat for every alias matched.
             reasons.append(
                 f"{hit.party_name} matches {hit.entity_name} on the {hit.source} list{pending}: "
-                f"licence required for all items subject to the EAR, EAR99 included "
-                f"({hit.license_requirement.strip()})"
+                "licence required for all items subject to the EAR, EAR99 included"
             )
         else:
             reasons.append(
