@@ -39,7 +39,9 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[tuple[str, str
     """
     lines: list[tuple[str, str]] = []
     for key, value in (explanation or {}).items():
-        if isinstance(value, str):
+        if value is None or value == "":
+            text = "—"
+        elif isinstance(value, str):
             text = value
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             text = "; ".join(value) or "—"
