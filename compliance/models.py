@@ -225,3 +225,9 @@ class Hit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matched_name} ({self.score:.2f}, {self.status})"
+
+    @property
+    def license_policy_label(self) -> str:
+        from entities.models import LicensePolicy
+
+        return str(dict(LicensePolicy.choices).get(self.license_policy, self.license_policy or "None stated"))
