@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from compliance.models import Hit
-from licensing.models import Application
+from licensing import services
+from licensing.models import Application, Document
 from tests.factories import make_entity
 from tests.licensing.factories import make_application, party
 
@@ -40,7 +42,9 @@ def cases(sales: User) -> dict[str, Any]:
     make_entity("Acme Rocket Works", country="CN")
     draft = make_application(applicant=sales)
     submitted = make_application(applicant=sales, submitted=True, parties=[party("Acme Rocket Works", country="CN")])
-    return {"draft": draft, "submitted": submitted, "hit": Hit.objects.get()}
+    upload = SimpleUploadedFile("statement.pdf", b"%PDF-1.4", content_type="application/pdf")
+    document = services.add_document(actor=sales, application=draft, upload=upload)
+    return {"draft": draft, "submitted": submitted, "hit": Hit.objects.get(), "document": (draft.pk, document.pk)}
 
 
 def _snapshot(cases: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -48,6 +52,7 @@ def _snapshot(cases: dict[str, Any]) -> list[tuple[Any, ...]]:
     for key in ("draft", "submitted"):
         application = Application.objects.get(pk=cases[key].pk)
         rows.append((application.status, application.history.count(), application.parties.count()))
+    rows.append((Document.objects.count(), Document.history.count()))
     hit = Hit.objects.get(pk=cases["hit"].pk)
     rows.append((hit.status, hit.history.count()))
     return rows
@@ -74,6 +79,8 @@ PAGES: list[tuple[str, str, str, str | None, tuple[int | None, ...]]] = [
     ("hit_clear", "post", "licensing:hit_clear", "hit", (302, 403, 403, None, 403, 403)),
     ("hit_confirm", "post", "licensing:hit_confirm", "hit", (302, 403, 403, None, 403, 403)),
     ("document_upload", "post", "licensing:document_upload", "draft", (302, None, 404, 403, 403, 403)),
+    ("document", "get", "licensing:document", "document", (302, 200, 404, 200, 200, 200)),
+    ("document_delete", "post", "licensing:document_delete", "document", (302, None, 404, 403, 403, 403)),
 ]
 
 
@@ -97,7 +104,8 @@ def test_pages_enforce_roles_and_ownership(
     role: str,
     want: int,
 ) -> None:
-    url = reverse(url_name, args=[cases[case].pk] if case else [])
+    args = [] if case is None else list(cases[case]) if case == "document" else [cases[case].pk]
+    url = reverse(url_name, args=args)
     before = _snapshot(cases)
     client = _page_client(people[role])
     body = {"outcome": "approved", "rationale": "Forged.", "reason": "Forged."}
