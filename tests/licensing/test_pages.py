@@ -146,3 +146,27 @@ def test_documents_are_uploaded_within_limits_and_served_only_to_those_who_may_r
     response = seller.post(reverse("licensing:document_upload", args=[application.pk]), {"file": bad}, follow=True)
     assert "not allowed" in response.content.decode()
     assert Document.objects.count() == 1
+
+
+def test_an_illegal_move_on_a_page_is_refused_with_the_tables_message(client_for: ClientFor, sales: User) -> None:
+    application = make_application(applicant=sales)
+    seller = client_for(sales)
+    seller.post(reverse("licensing:withdraw", args=[application.pk]), {"reason": "Deal lost"})
+    response = seller.post(reverse("licensing:submit", args=[application.pk]), follow=True)
+    assert "A request that is withdrawn cannot be submitted." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+
+
+def test_a_second_decision_on_the_page_says_who_decided_first(
+    client_for: ClientFor, reviewer: User, reviewer2: User
+) -> None:
+    application = make_application(submitted=True)
+    decision = {"outcome": "denied", "rationale": "Military end user."}
+    client_for(reviewer).post(reverse("licensing:decide", args=[application.pk]), decision)
+    response = client_for(reviewer2).post(
+        reverse("licensing:decide", args=[application.pk]), {"outcome": "approved", "rationale": "Fine."}, follow=True
+    )
+    assert "This request was already decided by reviewer at " in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "denied"
