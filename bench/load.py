@@ -323,7 +323,8 @@ def main() -> int:
     parser.add_argument("--list", choices=["csl", "demo"], default="csl")
     parser.add_argument("--requests", type=int, default=300, help="licence requests seeded before the run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database", default="clearance_bench")
     args = parser.parse_args()
@@ -356,9 +357,9 @@ def main() -> int:
             "--workers",
             str(args.workers),
             "--worker-class",
-            "gthread",
+            args.worker_class,
             "--threads",
-            str(args.threads),
+            str(args.threads if args.worker_class == "gthread" else 1),
             "--timeout",
             "120",
             # Longer than any user's pause, so an idle keep-alive connection is not closed
@@ -404,7 +405,10 @@ def main() -> int:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
         log.close()
-    print(f"\n{args.users} users for {args.duration} s against gunicorn ({args.workers}x{args.threads}) on {host}")
+    shape = f"{args.workers} {args.worker_class} workers" + (
+        f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+    )
+    print(f"\n{args.users} users for {args.duration} s against gunicorn ({shape}) on {host}")
     print(f"list: {args.list}; CPU cores: {os.cpu_count()}; full stats in {prefix}_stats.csv")
     return _report(Path(f"{prefix}_stats.csv"))
 
