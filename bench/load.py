@@ -8,7 +8,9 @@ What it does, start to finish:
    full 2022 Consolidated Screening List from ../shared/data when present (`--list csl`, 14,160
    records), and files `--requests` licence requests through the services (a third of them
    naming a listed party, some decided) so the queue and case pages have realistic content.
-2. Starts gunicorn on 127.0.0.1 with production settings (DEBUG off), and warms every worker.
+2. Starts gunicorn on 127.0.0.1 with production settings (DEBUG off), as README "Production"
+   describes: one pool for pages and the API, and a small pool of its own for the screening API
+   (`--screening-pool 0` puts everything in one pool), and warms every worker.
 3. Runs locust headless (this same file is the locustfile) with a mix of people:
    reviewers reading the queue, case pages and their dashboard; Sales filing and submitting
    requests through the API and reading their list; integrations calling the screening API.
@@ -157,7 +159,9 @@ class Integration(HttpUser):  # type: ignore[misc,valid-type]
     @task
     def screen(self) -> None:
         name = random.choice(SCREEN_NAMES)
-        self.client.get(f"/api/v1/screen/?name={name}&limit=5", headers=self.headers, name="api: screen a name")
+        # With --screening-pool the proxy's job is done here: the screening API has its own processes.
+        base = os.environ.get("BENCH_SCREEN_HOST", "")
+        self.client.get(f"{base}/api/v1/screen/?name={name}&limit=5", headers=self.headers, name="api: screen a name")
 
 
 # --- The driver part -------------------------------------------------------------------------------
@@ -325,6 +329,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument(
+        "--screening-pool",
+        type=int,
+        default=1,
+        help="also start this many gthread workers on port+1 for /api/v1/screen/ alone (0: one pool for everything)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database", default="clearance_bench")
     args = parser.parse_args()
@@ -348,34 +358,44 @@ def main() -> int:
 
     host = f"http://127.0.0.1:{args.port}"
     log = (OUT / "gunicorn.log").open("w")
-    gunicorn = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads if args.worker_class == "gthread" else 1),
-            "--timeout",
-            "120",
-            # Longer than any user's pause, so an idle keep-alive connection is not closed
-            # by the server just as the client reuses it (a reset the user would never see).
-            "--keep-alive",
-            "30",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+
+    def gunicorn(port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                worker_class,
+                "--threads",
+                str(threads if worker_class == "gthread" else 1),
+                "--timeout",
+                "120",
+                # Longer than any user's pause, so an idle keep-alive connection is not closed
+                # by the server just as the client reuses it (a reset the user would never see).
+                "--keep-alive",
+                "30",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    servers = [gunicorn(args.port, args.workers, args.worker_class, args.threads)]
+    if args.screening_pool:
+        servers.append(gunicorn(args.port + 1, args.screening_pool, "gthread", 2))
+        locust_env["BENCH_SCREEN_HOST"] = f"http://127.0.0.1:{args.port + 1}"
     try:
         _wait_for(f"{host}/login/")
         _warm(host, locust_env["BENCH_TOKEN_API"])
+        if args.screening_pool:
+            _wait_for(f"{locust_env['BENCH_SCREEN_HOST']}/login/")
+            _warm(locust_env["BENCH_SCREEN_HOST"], locust_env["BENCH_TOKEN_API"])
         prefix = OUT / "load"
         subprocess.run(
             [
@@ -402,12 +422,15 @@ def main() -> int:
             check=False,
         )
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
         log.close()
     shape = f"{args.workers} {args.worker_class} workers" + (
         f" x {args.threads} threads" if args.worker_class == "gthread" else ""
     )
+    if args.screening_pool:
+        shape += f"; screening API on its own {args.screening_pool} workers x 2 threads"
     print(f"\n{args.users} users for {args.duration} s against gunicorn ({shape}) on {host}")
     print(f"list: {args.list}; CPU cores: {os.cpu_count()}; full stats in {prefix}_stats.csv")
     return _report(Path(f"{prefix}_stats.csv"))
