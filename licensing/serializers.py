@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.models import Hit
@@ -45,7 +46,9 @@ class HitSerializer(serializers.ModelSerializer[Hit]):
     application = serializers.IntegerField(source="party.application_id", read_only=True)
     entity_name = serializers.CharField(source="entity.name", read_only=True)
     entity_source = serializers.CharField(source="entity.source", read_only=True)
-    reviewed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Hit
@@ -100,7 +103,9 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
 
 class ApplicationSerializer(serializers.ModelSerializer[Application]):
     applicant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assigned_to: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     parties = PartySerializer(many=True, read_only=True)
     items = LineItemSerializer(many=True, read_only=True)
     hits = serializers.SerializerMethodField()
@@ -138,14 +143,17 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(HitSerializer(many=True))
     def get_hits(self, obj: Application) -> list[dict[str, Any]]:
         hits = Hit.objects.filter(party__application=obj).select_related("party", "entity", "reviewed_by")
         return list(HitSerializer(hits, many=True).data)
 
+    @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, obj: Application) -> dict[str, Any] | None:
         decision = Decision.objects.filter(application=obj).select_related("decided_by").first()
         return dict(DecisionSerializer(decision).data) if decision else None
 
+    @extend_schema_field(LicenceSerializer(allow_null=True))
     def get_licence(self, obj: Application) -> dict[str, Any] | None:
         licence = Licence.objects.filter(application=obj).first()
         return dict(LicenceSerializer(licence).data) if licence else None
