@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,42 @@ def _tasks_run_eagerly(settings: Any) -> None:
     from config.celery import app
 
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_screening_indexes() -> Iterator[None]:
+    # The screening indexes are cached per process by list version number, which restarts at 1
+    # in every test's database: without a reset a test would screen against another test's list.
+    from compliance import index, rescreen
+
+    index.reset_index()
+    rescreen.reset_party_index()
+    yield
+    index.reset_index()
+    rescreen.reset_party_index()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Role fixtures create many users; the production hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _roles_survive_flushes(request: pytest.FixtureRequest) -> None:
+    # Transactional tests (live server, real worker, racing connections) flush the database
+    # afterwards, role groups included; the next such test must still find them.
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ request gets a log-in redirect, 401, 403 or 404, and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,19 +214,6 @@ def test_every_url_has_an_expectation() -> None:
     stale = sorted(set(MATRIX) - names)
     assert not missing, f"add these URLs to the access matrix with the roles allowed: {missing}"
     assert not stale, f"these URLs are in the access matrix but no longer exist: {stale}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_screening_indexes() -> Iterator[None]:
-    # The screening index is cached per process by list version number, which restarts at 1 in
-    # every test's transaction: without a reset it would hold another test's list.
-    from compliance import index, rescreen
-
-    index.reset_index()
-    rescreen.reset_party_index()
-    yield
-    index.reset_index()
-    rescreen.reset_party_index()
 
 
 @pytest.fixture

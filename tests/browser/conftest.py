@@ -45,19 +45,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_screening_indexes() -> Iterator[None]:
-    # The screening indexes are cached per process by list version number, which restarts at 1
-    # after every flush: without a reset a journey would screen against another test's list.
-    from compliance import index, rescreen
-
-    index.reset_index()
-    rescreen.reset_party_index()
-    yield
-    index.reset_index()
-    rescreen.reset_party_index()
-
-
-@pytest.fixture(autouse=True)
 def _roles_exist(transactional_db: None) -> None:
     # Live-server tests are transactional: the flush between tests removes the role groups that
     # lib's migration created, so put them back before each journey.
