@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -62,6 +62,14 @@ class ApplicationAPIView(APIView):
         return get_object_or_404(visible_applications(self.request), pk=pk)
 
 
+def with_embedded(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Load everything ApplicationSerializer embeds in a fixed number of queries."""
+    hits = Hit.objects.select_related("party", "entity", "reviewed_by")
+    return queryset.select_related("decision__decided_by", "licence").prefetch_related(
+        "parties", Prefetch("parties__hits", queryset=hits), "items", "documents"
+    )
+
+
 class ApplicationListView(generics.ListCreateAPIView[Application]):
     """GET: the requests you may see (Sales: your own), filterable; POST: file a draft (Sales)."""
 
@@ -71,7 +79,7 @@ class ApplicationListView(generics.ListCreateAPIView[Application]):
     serializer_class = ApplicationSerializer
 
     def get_queryset(self) -> QuerySet[Application]:
-        return visible_applications(self.request).prefetch_related("parties", "items", "documents")
+        return with_embedded(visible_applications(self.request))
 
     @extend_schema(request=ApplicationWriteSerializer, responses={201: ApplicationSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -145,18 +145,26 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
 
     @extend_schema_field(HitSerializer(many=True))
     def get_hits(self, obj: Application) -> list[dict[str, Any]]:
-        hits = Hit.objects.filter(party__application=obj).select_related("party", "entity", "reviewed_by")
+        # Reads the prefetched parties__hits when the view prefetched them (list pages), so a
+        # page of applications costs the same number of queries whatever its length.
+        hits = [hit for party in obj.parties.all() for hit in party.hits.all()]
         return list(HitSerializer(hits, many=True).data)
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, obj: Application) -> dict[str, Any] | None:
-        decision = Decision.objects.filter(application=obj).select_related("decided_by").first()
-        return dict(DecisionSerializer(decision).data) if decision else None
+        try:
+            decision = obj.decision
+        except Decision.DoesNotExist:
+            return None
+        return dict(DecisionSerializer(decision).data)
 
     @extend_schema_field(LicenceSerializer(allow_null=True))
     def get_licence(self, obj: Application) -> dict[str, Any] | None:
-        licence = Licence.objects.filter(application=obj).first()
-        return dict(LicenceSerializer(licence).data) if licence else None
+        try:
+            licence = obj.licence
+        except Licence.DoesNotExist:
+            return None
+        return dict(LicenceSerializer(licence).data)
 
 
 class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):

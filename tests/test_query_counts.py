@@ -51,15 +51,7 @@ def _requests(sales: User, reviewer: User, admin: User, n: int) -> None:
     [
         ("licensing:queue", "reviewer"),
         ("licensing:mine", "sales"),
-        pytest.param(
-            "api-applications",
-            "reviewer",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ApplicationSerializer.get_hits/get_decision/get_licence query once per row (3 per request): "
-                "prefetch hits and select decision/licence in ApplicationListView.get_queryset",
-            ),
-        ),
+        ("api-applications", "reviewer"),
     ],
 )
 def test_request_lists_do_not_query_per_row(
