@@ -62,6 +62,8 @@ DEFAULT_THRESHOLD = 0.80
 COUNTRY_BONUS = 0.05
 COUNTRY_PENALTY = 0.05
 ADDRESS_BONUS = 0.03
+# The most a party's country and address can add to a name score.
+MAX_LIFT = COUNTRY_BONUS + ADDRESS_BONUS
 LEGAL_FORM_PENALTY = 0.78
 # Token similarities below this are noise between unrelated words, not typos.
 TOKEN_FLOOR = 0.6
@@ -228,33 +230,56 @@ class _Prepared:
     norm: NormalisedName
     tokens: tuple[str, ...]
     weights: tuple[float, ...]
-    phon: tuple[str, ...]
     legal: frozenset[str]
     compact: str
     sorted_text: str
     # Names with at most one distinctive word carry thin evidence (see `_align`).
     thin: bool
+    token_set: frozenset[str]
+    # What runs of 2-4 adjacent tokens could meet when joined (their summed length, give or take
+    # two letters) or read as an acronym: lets `_may_merge` rule out most pairs without `_merged`.
+    merge_lengths: frozenset[int]
+    run_initials: frozenset[str]
+
+
+def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
+    lengths: set[int] = set()
+    initials: set[str] = set()
+    for size in (2, 3, 4):
+        for i in range(len(tokens) - size + 1):
+            run = tokens[i : i + size]
+            total = sum(len(t) for t in run)
+            lengths.update(range(total - 2, total + 3))
+            # Two letters standing for a whole name ("N.N.") could be anyone (see `_merged`).
+            if not (size == len(tokens) and size < 3):
+                initials.add("".join(t[0] for t in run))
+    return frozenset(lengths), frozenset(initials)
 
 
 @lru_cache(maxsize=65536)
 def _prepare(name: str) -> _Prepared:
     norm = analyse(name)
     tokens = norm.tokens
+    merge_lengths, run_initials = _runs(tokens)
     return _Prepared(
         raw=name,
         norm=norm,
         tokens=tokens,
-        weights=tuple(_weight(t) for t in tokens),
-        phon=tuple(_phonetic(t) for t in tokens),
+        weights=_weights(tokens),
         # CORP ("Co.", "Inc.", "Corporation") says nothing about the kind of company.
         legal=frozenset(norm.legal_forms) - {"CORP"},
         compact="".join(norm.all_tokens),
         sorted_text=" ".join(sorted(tokens)),
         thin=_thin(tokens),
+        token_set=frozenset(tokens),
+        merge_lengths=merge_lengths,
+        run_initials=run_initials,
     )
 
 
-def _token_sim(a: str, b: str, pa: str, pb: str, *, thin: bool = False) -> float:
+@lru_cache(maxsize=1 << 18)
+def _token_sim(a: str, b: str, thin: bool = False) -> float:
+    """Similarity of two tokens in [0, 1]; cached because screening meets the same words again and again."""
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
@@ -269,7 +294,7 @@ def _token_sim(a: str, b: str, pa: str, pb: str, *, thin: bool = False) -> float
     if thin:
         # One word is all the evidence: "Hitachi" and "Hitech" sound alike but are not a typo.
         return sim if sim >= THIN_TOKEN_FLOOR else 0.0
-    if pa and pa == pb and min(len(a), len(b)) >= 5 and sim >= TOKEN_FLOOR:
+    if min(len(a), len(b)) >= 5 and sim >= TOKEN_FLOOR and (pa := _phonetic(a)) and pa == _phonetic(b):
         # Sounding alike closes half the remaining gap ("Schulze" / "Scholz").
         sim = 0.5 + 0.5 * sim
     return sim if sim >= TOKEN_FLOOR else 0.0
@@ -299,10 +324,8 @@ class _Alignment:
 def _align(
     ta: Sequence[str],
     wa: Sequence[float],
-    pa: Sequence[str],
     tb: Sequence[str],
     wb: Sequence[float],
-    pb: Sequence[str],
     *,
     thin: bool = False,
 ) -> _Alignment:
@@ -310,7 +333,7 @@ def _align(
     scored: list[tuple[float, int, int]] = []
     for i, a in enumerate(ta):
         for j, b in enumerate(tb):
-            sim = _token_sim(a, b, pa[i], pb[j], thin=thin)
+            sim = _token_sim(a, b, thin)
             if sim > 0.0:
                 scored.append((sim, i, j))
     scored.sort(reverse=True)
@@ -325,7 +348,7 @@ def _align(
             continue
         used_a.add(i)
         used_b.add(j)
-        pairs.append((ta[i], tb[j], round(sim, 3)))
+        pairs.append((ta[i], tb[j], sim))
         got_a += sim * wa[i]
         got_b += sim * wb[j]
     left_a = [t for i, t in enumerate(ta) if i not in used_a]
@@ -355,34 +378,41 @@ def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[tuple[str,
     if len(tokens) < 2:
         return None
     targets = [t for t in other if len(t) >= 4 and t not in tokens]
-    lengths = {len(t) for t in targets}
     acronyms = {t for t in other if 2 <= len(t) <= 4 and t not in tokens}
     if not targets and not acronyms:
         return None
+    # Joined lengths that could meet a target: a similarity of 0.88 cannot bridge more than a
+    # couple of letters' difference. Checked on summed lengths first, because most runs of most
+    # pairs fail here and building their strings is the expensive part.
+    near = {n + d for n in {len(t) for t in targets} for d in (-2, -1, 0, 1, 2)}
+    sizes = {len(t) for t in acronyms}
+    lengths = [len(t) for t in tokens]
     out: list[str] = []
     i = 0
     changed = False
     acronym = False
-    while i < len(tokens):
+    count = len(tokens)
+    while i < count:
         for size in (4, 3, 2):
-            if i + size > len(tokens):
+            if i + size > count:
                 continue
-            run = tokens[i : i + size]
-            initials = "".join(t[0] for t in run)
-            # Two letters standing for a whole name ("N.N.") could be anyone.
-            whole = size == len(tokens) and len(initials) < 3
-            if initials in acronyms and not whole:
-                # "JC Juncker" / "Jean-Claude Juncker", "PLA" / "People's Liberation Army".
-                out.append(initials)
-                acronym = True
-            else:
-                joined = "".join(run)
-                # A similarity of 0.88 cannot bridge more than a couple of letters' difference.
-                if not any(abs(len(joined) - n) <= 2 for n in lengths) or not any(
-                    Indel.normalized_similarity(joined, t) >= 0.88 for t in targets
-                ):
-                    continue
-                out.append(joined)
+            if size in sizes:
+                initials = "".join(t[0] for t in tokens[i : i + size])
+                # Two letters standing for a whole name ("N.N.") could be anyone.
+                whole = size == count and size < 3
+                if initials in acronyms and not whole:
+                    # "JC Juncker" / "Jean-Claude Juncker", "PLA" / "People's Liberation Army".
+                    out.append(initials)
+                    acronym = True
+                    i += size
+                    changed = True
+                    break
+            if sum(lengths[i : i + size]) not in near:
+                continue
+            joined = "".join(tokens[i : i + size])
+            if not any(Indel.normalized_similarity(joined, t) >= 0.88 for t in targets):
+                continue
+            out.append(joined)
             i += size
             changed = True
             break
@@ -392,28 +422,48 @@ def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[tuple[str,
     return (tuple(out), _thin(out) and not acronym) if changed else None
 
 
-def _realign(p: _Prepared, tokens: tuple[str, ...]) -> tuple[tuple[float, ...], tuple[str, ...]]:
-    return tuple(_weight(t) for t in tokens), tuple(_phonetic(t) for t in tokens)
+def _weights(tokens: tuple[str, ...]) -> tuple[float, ...]:
+    return tuple(_weight(t) for t in tokens)
+
+
+def _may_merge(p: _Prepared, other: _Prepared) -> bool:
+    """Whether `_merged(p.tokens, other.tokens)` could join anything: most pairs cannot.
+
+    A run can only be joined when its summed length comes within two letters of a word of the
+    other name that `p` lacks, or its initials spell such a word; without either, `_merged`
+    would return None.
+    """
+    if len(p.tokens) < 2:
+        return False
+    for token in other.tokens:
+        if token in p.token_set:
+            continue
+        n = len(token)
+        if (n >= 4 and n in p.merge_lengths) or (2 <= n <= 4 and token in p.run_initials):
+            return True
+    return False
 
 
 def _best_alignment(a: _Prepared, b: _Prepared) -> _Alignment:
-    best = _align(a.tokens, a.weights, a.phon, b.tokens, b.weights, b.phon, thin=a.thin or b.thin)
+    best = _align(a.tokens, a.weights, b.tokens, b.weights, thin=a.thin or b.thin)
     if best.left_a or best.left_b:
         for side in ("a", "b"):
             if side == "a":
+                if not _may_merge(a, b):
+                    continue
                 found = _merged(a.tokens, b.tokens)
                 if found is None:
                     continue
                 merged, thin = found
-                wa, pa = _realign(a, merged)
-                trial = _align(merged, wa, pa, b.tokens, b.weights, b.phon, thin=thin or b.thin)
+                trial = _align(merged, _weights(merged), b.tokens, b.weights, thin=thin or b.thin)
             else:
+                if not _may_merge(b, a):
+                    continue
                 found = _merged(b.tokens, a.tokens)
                 if found is None:
                     continue
                 merged, thin = found
-                wb, pb = _realign(b, merged)
-                trial = _align(a.tokens, a.weights, a.phon, merged, wb, pb, thin=a.thin or thin)
+                trial = _align(a.tokens, a.weights, merged, _weights(merged), thin=a.thin or thin)
             if trial.score > best.score:
                 best = trial
     return best
@@ -433,9 +483,42 @@ def _compact_score(a: _Prepared, b: _Prepared) -> float:
     return max(0.0, (ratio - 0.7) / 0.3)
 
 
-def _name_score(a: _Prepared, b: _Prepared) -> tuple[float, dict[str, Any]]:
-    if not a.tokens or not b.tokens:
-        return 0.0, {"reason": "empty name after normalisation"}
+@dataclass(slots=True)
+class _NameScore:
+    """How two names compare, kept unexplained until the pair turns out to matter.
+
+    Scoring is the hot path of screening: the explanation is built only for matches.
+    """
+
+    score: float
+    exact: bool
+    alignment: _Alignment
+    token_score: float
+    compact: float
+    legal_effect: float
+
+    def detail(self, a: _Prepared, b: _Prepared) -> dict[str, Any]:
+        alignment = self.alignment
+        return {
+            "exact": self.exact,
+            "token_matches": [{"query": x, "name": y, "score": round(s, 3)} for x, y, s in alignment.pairs],
+            "unmatched_query_tokens": alignment.left_a,
+            "unmatched_name_tokens": alignment.left_b,
+            "coverage": {"query": round(alignment.cov_a, 3), "name": round(alignment.cov_b, 3)},
+            "conflict": alignment.conflict,
+            "thin_evidence": alignment.thin,
+            "token_score": round(self.token_score, 4),
+            "compact_score": round(self.compact, 4),
+            "legal_forms": {
+                "query": list(a.norm.legal_forms),
+                "name": list(b.norm.legal_forms),
+                "effect": "different kinds of legal form" if self.legal_effect < 1 else "none",
+            },
+        }
+
+
+def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
+    """Score two non-empty prepared names."""
     exact = a.sorted_text == b.sorted_text
     alignment = _best_alignment(a, b)
     token_score = 1.0 if exact else alignment.score
@@ -445,23 +528,14 @@ def _name_score(a: _Prepared, b: _Prepared) -> tuple[float, dict[str, Any]]:
     if a.legal and b.legal and not (a.legal & b.legal):
         legal_effect = LEGAL_FORM_PENALTY
         score *= legal_effect
-    detail: dict[str, Any] = {
-        "exact": exact,
-        "token_matches": [{"query": x, "name": y, "score": s} for x, y, s in alignment.pairs],
-        "unmatched_query_tokens": alignment.left_a,
-        "unmatched_name_tokens": alignment.left_b,
-        "coverage": {"query": round(alignment.cov_a, 3), "name": round(alignment.cov_b, 3)},
-        "conflict": alignment.conflict,
-        "thin_evidence": alignment.thin,
-        "token_score": round(token_score, 4),
-        "compact_score": round(compact, 4),
-        "legal_forms": {
-            "query": list(a.norm.legal_forms),
-            "name": list(b.norm.legal_forms),
-            "effect": "different kinds of legal form" if legal_effect < 1 else "none",
-        },
-    }
-    return min(1.0, score), detail
+    return _NameScore(min(1.0, score), exact, alignment, token_score, compact, legal_effect)
+
+
+def _name_score(a: _Prepared, b: _Prepared) -> tuple[float, dict[str, Any]]:
+    if not a.tokens or not b.tokens:
+        return 0.0, {"reason": "empty name after normalisation"}
+    result = _score_names(a, b)
+    return result.score, result.detail(a, b)
 
 
 def _country_effect(name_score: float, country: str | None, listed: Sequence[str]) -> tuple[float, dict[str, Any]]:
@@ -543,6 +617,9 @@ class Index:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._idf: dict[str, float] = {}
         self._lookups: dict[str, list[tuple[str, float]]] = {}
+        # Name-stage results per (name, threshold): open cases repeat the same customers, and a
+        # full re-screen in one worker process meets each distinct name once.
+        self._hit_cache: dict[tuple[str, float], tuple[_Prepared, list[tuple[int, int, _NameScore]]]] = {}
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -626,28 +703,39 @@ class Index:
         ranked = {i: v / math.sqrt(len(names[i].tokens)) for i, v in votes.items()}
         return sorted(ranked, key=ranked.__getitem__, reverse=True)[: self.SHORTLIST]
 
-    def search(
-        self,
-        name: str,
-        *,
-        country: str | None = None,
-        threshold: float,
-        limit: int = 10,
-        address: str | None = None,
-    ) -> list[Match]:
-        """Candidates whose best name or alias scores at or above threshold, best first."""
-        query = _prepare(name)
-        if not query.tokens:
-            return []
-        best: dict[int, tuple[float, float, int, dict[str, Any]]] = {}
+    def _name_hits(self, query: _Prepared, *, threshold: float) -> list[tuple[int, int, _NameScore]]:
+        """(owner, name id, score) of each candidate's best name that could still reach threshold.
+
+        Depends on the name alone, so a batch scores each distinct name once. A candidate whose
+        name score is below the threshold by more than country and address can add is dropped
+        here, before any explanation is built for it.
+        """
+        best: dict[int, tuple[int, _NameScore]] = {}
+        names, owners = self._names, self._owner
         for name_id in self._shortlist(query):
-            name_score, detail = _name_score(query, self._names[name_id])
-            owner = self._owner[name_id]
-            if owner not in best or name_score > best[owner][1]:
-                best[owner] = (name_score, name_score, name_id, detail)
+            result = _score_names(query, names[name_id])
+            owner = owners[name_id]
+            if owner not in best or result.score > best[owner][1].score:
+                best[owner] = (name_id, result)
+        floor = threshold - MAX_LIFT - 1e-9
+        return [(owner, name_id, result) for owner, (name_id, result) in best.items() if result.score >= floor]
+
+    def _matches(
+        self,
+        raw: str,
+        query: _Prepared,
+        hits: list[tuple[int, int, _NameScore]],
+        *,
+        country: str | None,
+        address: str | None,
+        threshold: float,
+        limit: int,
+    ) -> list[Match]:
+        """Apply a party's country and address to its name's hits and explain those that match."""
         matches: list[Match] = []
-        query_address = _address_tokens(address) if address else set()
-        for owner, (_, name_score, name_id, detail) in best.items():
+        query_address = _address_tokens(address) if address and hits else set()
+        for owner, name_id, result in hits:
+            name_score = result.score
             candidate = self.candidates[owner]
             score, country_detail = _country_effect(name_score, country, candidate.countries)
             address_detail: dict[str, Any] | None = None
@@ -660,13 +748,13 @@ class Index:
                 continue
             matched = self._names[name_id]
             explanation = {
-                "query": name,
+                "query": raw,
                 "query_normalised": query.norm.text,
                 "matched_name": matched.raw,
                 "matched_is_alias": matched.raw != candidate.name,
                 "matched_normalised": matched.norm.text,
                 "name_score": round(name_score, 4),
-                **detail,
+                **result.detail(query, matched),
                 "country": country_detail,
                 "score": round(score, 4),
             }
@@ -685,19 +773,45 @@ class Index:
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:limit]
 
+    HIT_CACHE_SIZE = 200_000
+
+    def _name_stage(self, name: str, threshold: float) -> tuple[_Prepared, list[tuple[int, int, _NameScore]]]:
+        key = (name, threshold)
+        known = self._hit_cache.get(key)
+        if known is None:
+            query = _prepare(name)
+            known = (query, self._name_hits(query, threshold=threshold) if query.tokens else [])
+            if len(self._hit_cache) >= self.HIT_CACHE_SIZE:
+                self._hit_cache.clear()
+            self._hit_cache[key] = known
+        return known
+
+    def search(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        threshold: float,
+        limit: int = 10,
+        address: str | None = None,
+    ) -> list[Match]:
+        """Candidates whose best name or alias scores at or above threshold, best first."""
+        query, hits = self._name_stage(name, threshold)
+        if not hits:
+            return []
+        return self._matches(name, query, hits, country=country, address=address, threshold=threshold, limit=limit)
+
     def search_many(
         self,
-        queries: Sequence[tuple[str, str | None]],
+        queries: Sequence[tuple[str, str | None] | tuple[str, str | None, str | None]],
         *,
         threshold: float,
         limit: int = 10,
     ) -> list[list[Match]]:
-        """Screen many (name, country) pairs; repeated names are scored once."""
-        seen: dict[tuple[str, str | None], list[Match]] = {}
+        """Screen many (name, country[, address]) queries, as `search` would one by one."""
         results: list[list[Match]] = []
-        for name, country in queries:
-            key = (name, country)
-            if key not in seen:
-                seen[key] = self.search(name, country=country, threshold=threshold, limit=limit)
-            results.append(seen[key])
+        for name, country, *rest in queries:
+            results.append(
+                self.search(name, country=country, address=rest[0] if rest else None, threshold=threshold, limit=limit)
+            )
         return results
