@@ -8,13 +8,14 @@ long as neither the party nor the listed entity has changed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from compliance.index import get_index
 from compliance.matcher import Match
@@ -44,26 +45,9 @@ def _attribute(hit: Hit, actor: User | None, reason: str) -> None:
     hit._change_reason = short(reason)  # type: ignore[attr-defined]
 
 
-def record_hit(
-    *,
-    party: Party,
-    entity: Entity,
-    match: Match,
-    list_version: int | None,
-    threshold: float,
-    actor: User | None,
-    reason: str = "Screened",
-) -> tuple[Hit, bool]:
-    """Insert or refresh the hit of `party` on `entity`; returns (hit, newly open).
-
-    A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
-    entity's content hash are unchanged; if either changed, the verdict no longer applies and the
-    hit is opened again for review. A hit marked delisted that matches again is reopened too.
-    Must run inside a transaction; the row is locked so concurrent screenings write it once.
-    """
-    fingerprint = party_fingerprint(party)
-    entity_hash = entity.content_hash
-    snapshot = {
+def _snapshot(*, entity: Entity, match: Match, list_version: int | None, threshold: float) -> dict[str, Any]:
+    """What a hit records of how it was found: refreshed on every screening of the pair."""
+    return {
         "score": match.score,
         "matched_name": match.matched_name[:500],
         "explanation": match.explanation,
@@ -73,19 +57,17 @@ def record_hit(
         "list_version": list_version,
         "threshold": threshold,
     }
-    hit = Hit.objects.select_for_update().filter(party=party, entity=entity).first()
-    if hit is None:
-        hit = Hit(party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity_hash, **snapshot)
-        _attribute(hit, actor, reason)
-        # A concurrent screening may insert the same pair first; the constraint makes that harmless.
-        try:
-            with transaction.atomic():
-                hit.save()
-            return hit, True
-        except IntegrityError:
-            pass
-        hit = Hit.objects.select_for_update().get(party=party, entity=entity)
-    was_open = hit.status == Hit.Status.OPEN
+
+
+def _refresh(
+    hit: Hit, snapshot: dict[str, Any], *, fingerprint: str, entity_hash: str, reason: str
+) -> tuple[str, bool]:
+    """Apply a new screening of an existing hit; returns (the change reason, whether it reopened).
+
+    A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
+    entity's content hash are unchanged; if either changed, the verdict no longer applies and the
+    hit is opened again for review. A hit marked delisted that matches again is reopened too.
+    """
     unchanged = hit.party_fingerprint == fingerprint and hit.entity_hash == entity_hash
     for name, value in snapshot.items():
         setattr(hit, name, value)
@@ -100,9 +82,135 @@ def record_hit(
         reopened = True
     hit.party_fingerprint = fingerprint
     hit.entity_hash = entity_hash
-    _attribute(hit, actor, reason)
+    return reason, reopened
+
+
+def record_hit(
+    *,
+    party: Party,
+    entity: Entity,
+    match: Match,
+    list_version: int | None,
+    threshold: float,
+    actor: User | None,
+    reason: str = "Screened",
+) -> tuple[Hit, bool]:
+    """Insert or refresh the hit of `party` on `entity`; returns (hit, newly open).
+
+    See `_refresh` for when a verdict survives. Must run inside a transaction; the row is locked
+    so concurrent screenings write it once.
+    """
+    fingerprint = party_fingerprint(party)
+    snapshot = _snapshot(entity=entity, match=match, list_version=list_version, threshold=threshold)
+    hit = Hit.objects.select_for_update().filter(party=party, entity=entity).first()
+    if hit is None:
+        hit = Hit(
+            party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
+        )
+        _attribute(hit, actor, reason)
+        # A concurrent screening may insert the same pair first; the constraint makes that harmless.
+        try:
+            with transaction.atomic():
+                hit.save()
+            return hit, True
+        except IntegrityError:
+            pass
+        hit = Hit.objects.select_for_update().get(party=party, entity=entity)
+    was_open = hit.status == Hit.Status.OPEN
+    why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
+    _attribute(hit, actor, why)
     hit.save()
     return hit, reopened and not was_open
+
+
+_REFRESHED_FIELDS = [
+    "score",
+    "matched_name",
+    "explanation",
+    "license_requirement",
+    "license_policy",
+    "license_policy_text",
+    "list_version",
+    "threshold",
+    "status",
+    "rationale",
+    "reviewed_by",
+    "reviewed_at",
+    "party_fingerprint",
+    "entity_hash",
+    "updated_at",
+]
+
+
+def _existing_hits(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Hit]:
+    """The hits already recorded for these (party, entity) pairs, locked."""
+    rows = Hit.objects.select_for_update().filter(
+        party_id__in={p for p, _ in wanted}, entity_id__in={e for _, e in wanted}
+    )
+    return {(hit.party_id, hit.entity_id): hit for hit in rows if (hit.party_id, hit.entity_id) in wanted}
+
+
+def record_hits(
+    found: Sequence[tuple[Party, Entity, Match]],
+    *,
+    list_version: int | None,
+    threshold: float,
+    actor: User | None,
+    reason: str,
+) -> list[int]:
+    """`record_hit` for many pairs at once (re-screening); returns the ids of newly open hits.
+
+    The same outcome as recording each pair in turn, with one query to find and lock the
+    existing rows and bulk writes (history rows included) for the rest. Must run inside a
+    transaction. Should a concurrent screening insert one of the new pairs first, the inserts
+    are redone one at a time so the unique constraint settles it as `record_hit` would.
+    """
+    if not found:
+        return []
+    existing = _existing_hits({(party.pk, entity.pk) for party, entity, _ in found})
+    now = timezone.now()
+    inserts: list[tuple[Party, Entity, Match, Hit]] = []
+    updates: list[Hit] = []
+    newly_open: list[int] = []
+    for party, entity, match in found:
+        fingerprint = party_fingerprint(party)
+        snapshot = _snapshot(entity=entity, match=match, list_version=list_version, threshold=threshold)
+        hit = existing.get((party.pk, entity.pk))
+        if hit is None:
+            hit = Hit(
+                party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
+            )
+            _attribute(hit, actor, reason)
+            inserts.append((party, entity, match, hit))
+            continue
+        was_open = hit.status == Hit.Status.OPEN
+        why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
+        _attribute(hit, actor, why)
+        hit.updated_at = now
+        updates.append(hit)
+        if reopened and not was_open:
+            newly_open.append(hit.pk)
+    if updates:
+        bulk_update_with_history(updates, Hit, _REFRESHED_FIELDS, batch_size=500)
+    if inserts:
+        try:
+            with transaction.atomic():
+                bulk_create_with_history([hit for *_, hit in inserts], Hit, batch_size=500)
+            newly_open.extend(hit.pk for *_, hit in inserts)
+        except IntegrityError:
+            for party, entity, match, _ in inserts:
+                hit, is_new = record_hit(
+                    party=party,
+                    entity=entity,
+                    match=match,
+                    list_version=list_version,
+                    threshold=threshold,
+                    actor=actor,
+                    reason=reason,
+                )
+                if is_new:
+                    newly_open.append(hit.pk)
+    return newly_open
 
 
 def screen_parties(*, parties: Iterable[Party], actor: User | None) -> list[Hit]:

@@ -439,27 +439,21 @@ def _record_matches(
     job: RescreenJob,
 ) -> ChunkOutcome:
     """Record every match as a hit (an upsert) and act on the ones that are new."""
-    from compliance.hits import record_hit
+    from compliance.hits import record_hits
 
     outcome = ChunkOutcome(parties=len(parties))
     entities = Entity.objects.in_bulk({m.key for _, matches in parties for m in matches})
-    for party, matches in parties:
-        for match in matches:
-            entity = entities.get(match.key)
-            if entity is None:
-                continue
-            hit, is_new = record_hit(
-                party=party,
-                entity=entity,
-                match=match,
-                list_version=version,
-                threshold=threshold,
-                actor=actor,
-                reason=f"Re-screen {job.pk} against list version {version}",
-            )
-            outcome.hits += 1
-            if is_new:
-                outcome.new_hits.append(hit.pk)
+    found = [
+        (party, entities[match.key], match) for party, matches in parties for match in matches if match.key in entities
+    ]
+    outcome.hits = len(found)
+    outcome.new_hits = record_hits(
+        found,
+        list_version=version,
+        threshold=threshold,
+        actor=actor,
+        reason=f"Re-screen {job.pk} against list version {version}",
+    )
     if outcome.new_hits:
         flag_new_hits(outcome.new_hits, actor=actor, version=version)
     return outcome
@@ -546,30 +540,17 @@ def flag_new_hits(hit_ids: Sequence[int], *, actor: User, version: int | None) -
     """
     from compliance.models import Hit
     from licensing import services
-    from licensing.models import Application, Licence
-    from licensing.status import Action, LicenceStatus
 
-    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party", "entity")
+    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party", "entity").order_by("pk")
     by_case: dict[int, list[Hit]] = {}
     for hit in hits:
         by_case.setdefault(hit.party.application_id, []).append(hit)
+    reasons: dict[int, str] = {}
     for application_id, case_hits in by_case.items():
         names = "; ".join(f"{h.party.name} ~ {h.entity.name} ({h.score:.2f})" for h in case_hits[:3])
         more = f" and {len(case_hits) - 3} more" if len(case_hits) > 3 else ""
-        reason = f"New screening hit on list version {version}: {names}{more}"
-        application = Application.objects.select_for_update().get(pk=application_id)
-        if application.can(Action.HOLD):
-            services.hold(actor=actor, application=application, reason=reason)
-        else:
-            application.needs_attention = True
-            application.attention_reason = reason
-            _save_attributed(application, actor, reason, ["needs_attention", "attention_reason", "updated_at"])
-        licence = Licence.objects.filter(application_id=application_id, status=LicenceStatus.ACTIVE).first()
-        if licence is not None:
-            services.hold_licence(actor=actor, licence=licence, reason=reason)
-        services.refresh_determination(
-            application=Application.objects.get(pk=application_id), actor=actor, reason="Determination after re-screen"
-        )
+        reasons[application_id] = f"New screening hit on list version {version}: {names}{more}"
+    services.flag_for_review(actor=actor, reasons=reasons)
 
 
 def _refresh_cases(application_ids: Iterable[int], *, actor: User, reason: str) -> None:

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from compliance import hits as hit_services
 from compliance.models import Hit
@@ -251,23 +252,39 @@ def _country_chart() -> dict[str, frozenset[str]] | None:
 
 
 def compute_determination(application: Application) -> Determination:
-    items = [
-        ItemFacts(eccn=i.eccn, reasons_for_control=i.reasons_for_control, description=i.description)
-        for i in application.items.all()
-    ]
-    hits = Hit.objects.unresolved().filter(party__application=application).select_related("party", "entity")
-    listed = [
-        ListedFacts(
-            party_name=h.party.name,
-            entity_name=h.entity.name,
-            source=h.entity.source,
-            license_requirement=h.license_requirement,
-            license_policy=h.license_policy,
-            status=h.status,
+    return compute_determinations([application])[application.pk]
+
+
+def compute_determinations(applications: Sequence[Application]) -> dict[int, Determination]:
+    """The licence determination of each request, from its items, unresolved hits and the chart.
+
+    One query each for items and hits however many requests: re-screening refreshes hundreds
+    of cases at once.
+    """
+    ids = [a.pk for a in applications]
+    items: dict[int, list[ItemFacts]] = {pk: [] for pk in ids}
+    for item in LineItem.objects.filter(application_id__in=ids).order_by("application_id", "pk"):
+        items[item.application_id].append(
+            ItemFacts(eccn=item.eccn, reasons_for_control=item.reasons_for_control, description=item.description)
         )
-        for h in hits
-    ]
-    return determine(items=items, destination=application.destination_country, listed=listed, chart=_country_chart())
+    listed: dict[int, list[ListedFacts]] = {pk: [] for pk in ids}
+    hits = Hit.objects.unresolved().filter(party__application_id__in=ids).select_related("party", "entity")
+    for h in hits:
+        listed[h.party.application_id].append(
+            ListedFacts(
+                party_name=h.party.name,
+                entity_name=h.entity.name,
+                source=h.entity.source,
+                license_requirement=h.license_requirement,
+                license_policy=h.license_policy,
+                status=h.status,
+            )
+        )
+    chart = _country_chart()
+    return {
+        a.pk: determine(items=items[a.pk], destination=a.destination_country, listed=listed[a.pk], chart=chart)
+        for a in applications
+    }
 
 
 def refresh_determination(*, application: Application, actor: User | None, reason: str) -> Determination:
@@ -488,6 +505,48 @@ def hold_licence(*, actor: User, licence: Licence, reason: str) -> Licence:
     licence.transition(LicenceAction.HOLD)
     _save(licence, actor, f"On hold: {reason}")
     return licence
+
+
+@transaction.atomic
+def flag_for_review(*, actor: User, reasons: dict[int, str]) -> None:
+    """Put requests with new screening hits back in front of a reviewer, all in one go.
+
+    Re-screening calls this with a reason per request. An open request goes on hold (through
+    the status table), one that cannot be held is marked for attention, an active licence is
+    put on hold, and each determination is made again with the new hits. One history row per
+    request and per licence, written in bulk: a full re-screen may flag thousands of cases.
+    """
+    if not _may_hold(actor):
+        raise PermissionDenied("Only reviewers put requests on hold.")
+    now = timezone.now()
+    applications = list(Application.objects.select_for_update().filter(pk__in=list(reasons)).order_by("pk"))
+    determinations = compute_determinations(applications)
+    for application in applications:
+        reason = reasons[application.pk]
+        held = application.can(Action.HOLD)
+        if held:
+            application.transition(Action.HOLD)
+        application.needs_attention = True
+        application.attention_reason = reason
+        application.determination = determinations[application.pk].as_dict()
+        application.updated_at = now
+        _attribute(application, actor, f"On hold: {reason}" if held else reason)
+    bulk_update_with_history(
+        applications,
+        Application,
+        ["status", "needs_attention", "attention_reason", "determination", "updated_at"],
+        batch_size=500,
+    )
+    licences = list(
+        Licence.objects.select_for_update()
+        .filter(application_id__in=list(reasons), status=LicenceStatus.ACTIVE)
+        .order_by("pk")
+    )
+    for licence in licences:
+        licence.transition(LicenceAction.HOLD)
+        _attribute(licence, actor, f"On hold: {reasons[licence.application_id]}")
+    if licences:
+        bulk_update_with_history(licences, Licence, ["status"], batch_size=500)
 
 
 @transaction.atomic
