@@ -183,7 +183,7 @@ def test_flagging_many_cases_holds_requests_and_licences_with_one_history_row_ea
     licensed.refresh_from_db()
     assert in_review.status == Status.ON_HOLD
     assert (in_review.needs_attention, in_review.attention_reason) == (True, "New hit: Volga")
-    assert any("matches Volga Precision Optics" in r for r in in_review.determination["reasons"]), (
+    assert any("matches Volga Precision Optics" in r for r in (in_review.determination or {}).get("reasons", [])), (
         "the determination is made again with the new hit"
     )
     assert licensed.status == Status.APPROVED and licensed.needs_attention
