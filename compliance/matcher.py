@@ -781,9 +781,10 @@ class Index:
         if known is None:
             query = _prepare(name)
             known = (query, self._name_hits(query, threshold=threshold) if query.tokens else [])
-            if len(self._hit_cache) >= self.HIT_CACHE_SIZE:
-                self._hit_cache.clear()
-            self._hit_cache[key] = known
+            if self.HIT_CACHE_SIZE:
+                if len(self._hit_cache) >= self.HIT_CACHE_SIZE:
+                    self._hit_cache.clear()
+                self._hit_cache[key] = known
         return known
 
     def search(

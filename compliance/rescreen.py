@@ -379,6 +379,8 @@ class PartyIndex:
         party_index.parties = list(by_name.values())
         party_index.index = Index.build(Candidate(key=i, name=name) for i, name in enumerate(by_name))
         party_index.index.SHORTLIST = cls.SHORTLIST
+        # Each delta brings new entity names: remembering them would only hold memory.
+        party_index.index.HIT_CACHE_SIZE = 0
         party_index.watermark = watermark
         party_index.party_ids = {pk for ids in party_index.parties for pk in ids}
         return party_index
@@ -404,7 +406,9 @@ SUBMIT_MARGIN = timedelta(minutes=10)
 def party_index() -> PartyIndex:
     """This process's party index, brought up to date with the requests submitted since."""
     global _party_index
-    rows = open_parties().values_list("pk", "name", "application__submitted_at")
+    from licensing.models import Party
+
+    rows = open_parties().values_list("pk", "name", "application__submitted_at").order_by()
     current = _party_index
     if current is None or current.watermark is None:
         current = _party_index = PartyIndex.build(rows.iterator(chunk_size=5000))
@@ -412,10 +416,16 @@ def party_index() -> PartyIndex:
     if current.watermark is not None:
         # `submitted_at` is set inside the submit transaction, which may commit after the index
         # was built with a later watermark: look back a margin longer than any submit, and skip
-        # what the base already holds.
+        # what the base already holds. The recent requests are found first (an index on
+        # `submitted_at`), so this costs what was submitted since, not what is open.
         since = current.watermark - SUBMIT_MARGIN
+        recent = open_applications().filter(submitted_at__gte=since).values("pk")
         current.tail = [
-            row for row in rows.filter(application__submitted_at__gte=since) if row[0] not in current.party_ids
+            row
+            for row in Party.objects.filter(application__in=recent)
+            .values_list("pk", "name", "application__submitted_at")
+            .order_by()
+            if row[0] not in current.party_ids
         ]
     if len(current.tail) > PartyIndex.REBUILD_AFTER:
         current = _party_index = PartyIndex.build(rows.iterator(chunk_size=5000))
@@ -632,12 +642,16 @@ def stamp_screened(application_ids: Iterable[int], *, version: int | None) -> in
     )
 
 
+STAMP_BATCH = 2_000
+
+
 def advance_screened_versions() -> int:
     """Move open cases' stamp forward over every list version whose delta job is done.
 
     Delta jobs can finish out of order; a case screened through version K is screened through M
     once every delta job for versions K+1..M is done, so the stamp stops at the first version
-    still waiting.
+    still waiting. Written in short batches of its own: one statement over every open case
+    would hold their row locks for seconds, and the next job's hits wait on exactly those rows.
     """
     waiting = (
         RescreenJob.objects.filter(kind=RescreenJob.Kind.DELTA)
@@ -647,11 +661,16 @@ def advance_screened_versions() -> int:
         .first()
     )
     through = (waiting - 1) if waiting is not None else ListVersion.current_number()
-    return (
-        open_applications()
-        .filter(last_screened_version__isnull=False, last_screened_version__lt=through)
-        .update(last_screened_version=through)
-    )
+    behind = open_applications().filter(last_screened_version__isnull=False, last_screened_version__lt=through)
+    ids = list(behind.order_by("pk").values_list("pk", flat=True))
+    from licensing.models import Application
+
+    moved = 0
+    for start in range(0, len(ids), STAMP_BATCH):
+        moved += Application.objects.filter(
+            pk__in=ids[start : start + STAMP_BATCH], last_screened_version__lt=through
+        ).update(last_screened_version=through)
+    return moved
 
 
 def screened_against(application: Application) -> dict[str, Any]:
