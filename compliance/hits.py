@@ -15,12 +15,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from compliance.index import get_index
 from compliance.matcher import Match
 from compliance.models import Hit, ScreeningConfig
 from entities.models import Entity
+from lib.history import save_with_history
 from lib.roles import Role, has_role
 
 if TYPE_CHECKING:
@@ -134,12 +135,16 @@ _REFRESHED_FIELDS = [
     "threshold",
     "status",
     "rationale",
-    "reviewed_by",
+    "reviewed_by_id",
     "reviewed_at",
     "party_fingerprint",
     "entity_hash",
     "updated_at",
 ]
+
+
+# What makes a finding different from the last one; the list version alone does not.
+_COMPARED_FIELDS = [name for name in _REFRESHED_FIELDS if name not in ("list_version", "updated_at")]
 
 
 def _existing_hits(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Hit]:
@@ -184,14 +189,19 @@ def record_hits(
             inserts.append((party, entity, match, hit))
             continue
         was_open = hit.status == Hit.Status.OPEN
+        before = [getattr(hit, name) for name in _COMPARED_FIELDS]
         why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
+        if not reopened and before == [getattr(hit, name) for name in _COMPARED_FIELDS]:
+            # Found again exactly as before: the hit keeps the version it was found on, and the
+            # case's own stamp records that it was screened again. Rewriting it (and a history
+            # row) for every unchanged hit would make each nightly re-screen rewrite them all.
+            continue
         _attribute(hit, actor, why)
         hit.updated_at = now
         updates.append(hit)
         if reopened and not was_open:
             newly_open.append(hit.pk)
-    if updates:
-        bulk_update_with_history(updates, Hit, _REFRESHED_FIELDS, batch_size=500)
+    save_with_history(updates, _REFRESHED_FIELDS)
     if inserts:
         try:
             with transaction.atomic():

@@ -21,10 +21,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from compliance import hits as hit_services
 from compliance.models import Hit
+from lib.history import save_with_history
 from lib.roles import Role, has_role
 from lib.users import SYSTEM_USERNAME
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
@@ -531,12 +531,7 @@ def flag_for_review(*, actor: User, reasons: dict[int, str]) -> None:
         application.determination = determinations[application.pk].as_dict()
         application.updated_at = now
         _attribute(application, actor, f"On hold: {reason}" if held else reason)
-    bulk_update_with_history(
-        applications,
-        Application,
-        ["status", "needs_attention", "attention_reason", "determination", "updated_at"],
-        batch_size=500,
-    )
+    save_with_history(applications, ["status", "needs_attention", "attention_reason", "determination", "updated_at"])
     licences = list(
         Licence.objects.select_for_update()
         .filter(application_id__in=list(reasons), status=LicenceStatus.ACTIVE)
@@ -545,8 +540,7 @@ def flag_for_review(*, actor: User, reasons: dict[int, str]) -> None:
     for licence in licences:
         licence.transition(LicenceAction.HOLD)
         _attribute(licence, actor, f"On hold: {reasons[licence.application_id]}")
-    if licences:
-        bulk_update_with_history(licences, Licence, ["status"], batch_size=500)
+    save_with_history(licences, ["status"])
 
 
 @transaction.atomic

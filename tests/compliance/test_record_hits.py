@@ -102,6 +102,17 @@ def test_a_second_run_restamps_without_opening_anything_again(entities: list[Ent
     assert hit.history.count() == 2
 
 
+def test_a_finding_unchanged_but_for_the_version_writes_nothing(entities: list[Entity]) -> None:
+    application = make_application(parties=[party("Volga Precision Optics LLC", country="RU")])
+    target = application.parties.get()
+    _record([(target, entities[0], _match(entities[0], 0.85))], version=7)
+
+    assert _record([(target, entities[0], _match(entities[0], 0.85))], version=9) == []
+
+    hit = Hit.objects.get()
+    assert (hit.list_version, hit.history.count()) == (7, 1), "the hit keeps the version it was found on"
+
+
 def test_a_cleared_hit_keeps_its_verdict_until_the_party_changes_like_record_hit(
     entities: list[Entity], reviewer: Any
 ) -> None:
