@@ -133,7 +133,10 @@ def enqueue(job_id: int) -> bool:
 
 
 def sweep(*, now: datetime | None = None) -> list[int]:
-    """Re-enqueue jobs that never started or stalled; returns their ids. Run by Celery beat."""
+    """Re-enqueue jobs that never started or stalled, and carry cases' stamps forward.
+
+    Run by Celery beat; returns the ids of the jobs sent again.
+    """
     now = now or timezone.now()
     ids = list(
         RescreenJob.objects.needing_enqueue(
@@ -145,6 +148,7 @@ def sweep(*, now: datetime | None = None) -> list[int]:
             # A running job re-sent keeps running; touching the heartbeat stops the next sweep
             # from sending it yet again while the new message waits its turn.
             RescreenJob.objects.filter(pk=job_id, status=RescreenJob.Status.RUNNING).update(heartbeat_at=now)
+    advance_screened_versions()
     return ids
 
 
@@ -298,7 +302,6 @@ def finish_job(job_id: int) -> None:
         job.status = RescreenJob.Status.DONE
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
-    advance_screened_versions()
 
 
 def _threshold() -> float:
@@ -645,13 +648,12 @@ def stamp_screened(application_ids: Iterable[int], *, version: int | None) -> in
 STAMP_BATCH = 2_000
 
 
-def advance_screened_versions() -> int:
-    """Move open cases' stamp forward over every list version whose delta job is done.
+def screened_through() -> int:
+    """The list version every case open now has been screened up to.
 
-    Delta jobs can finish out of order; a case screened through version K is screened through M
-    once every delta job for versions K+1..M is done, so the stamp stops at the first version
-    still waiting. Written in short batches of its own: one statement over every open case
-    would hold their row locks for seconds, and the next job's hits wait on exactly those rows.
+    A delta job screens every open case, so once the delta jobs of versions K+1..M are done, a
+    case screened through K is screened through M. Delta jobs can finish out of order: the
+    version stops at the first one still waiting.
     """
     waiting = (
         RescreenJob.objects.filter(kind=RescreenJob.Kind.DELTA)
@@ -660,11 +662,23 @@ def advance_screened_versions() -> int:
         .values_list("list_version", flat=True)
         .first()
     )
-    through = (waiting - 1) if waiting is not None else ListVersion.current_number()
-    behind = open_applications().filter(last_screened_version__isnull=False, last_screened_version__lt=through)
-    ids = list(behind.order_by("pk").values_list("pk", flat=True))
+    return (waiting - 1) if waiting is not None else ListVersion.current_number()
+
+
+def advance_screened_versions() -> int:
+    """Write `screened_through()` into the stamp of each open case behind it; run by the sweeper.
+
+    Pages work the version out on read (`screened_against`), so this only keeps the stored stamp,
+    which exports and closed cases show, close behind. It is not part of a job: rewriting every
+    open case after every list version would make a one-entity change cost as much as the
+    number of open cases, and hold their row locks while the next job's hits wait. It writes
+    in short batches for the same reason.
+    """
     from licensing.models import Application
 
+    through = screened_through()
+    behind = open_applications().filter(last_screened_version__isnull=False, last_screened_version__lt=through)
+    ids = list(behind.order_by("pk").values_list("pk", flat=True))
     moved = 0
     for start in range(0, len(ids), STAMP_BATCH):
         moved += Application.objects.filter(
@@ -674,13 +688,20 @@ def advance_screened_versions() -> int:
 
 
 def screened_against(application: Application) -> dict[str, Any]:
-    """What a case page shows: the version a case was last screened against, and the current one."""
+    """What a case page shows: the version a case was last screened against, and the current one.
+
+    An open case has been screened through every version whose delta job is done, whether or
+    not the sweeper has written that into its stamp yet.
+    """
     current = ListVersion.current_number()
     last = application.last_screened_version
+    is_open = last is not None and open_applications().filter(pk=application.pk).exists()
+    if is_open and last is not None:
+        last = max(last, screened_through())
     return {
         "last_screened_version": last,
         "current_version": current,
-        "out_of_date": application.is_open and (last is None or last < current),
+        "out_of_date": is_open and (last is None or last < current),
     }
 
 

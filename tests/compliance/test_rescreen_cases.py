@@ -92,7 +92,7 @@ def test_adding_an_entity_that_matches_an_open_request_records_the_hit_and_flags
     assert open_request.status == Status.ON_HOLD
     assert open_request.needs_attention
     assert "Shenzhen Bluewave Semiconductor" in open_request.attention_reason
-    assert open_request.last_screened_version == job.list_version
+    assert rescreen.screened_against(open_request)["last_screened_version"] == job.list_version
     assert job.status == RescreenJob.Status.DONE
     assert (job.hits_found, job.new_hits, job.done_chunks, job.total_chunks) == (1, 1, 1, 1)
     assert len(mail.outbox) == 1
@@ -263,3 +263,23 @@ def test_the_case_page_shows_the_version_screened_against_and_flags_an_older_one
     run_job(latest_job())
     page = client_for(reviewer).get(reverse("licensing:detail", args=[open_request.pk])).content.decode()
     assert f"Screened against list version {current}" in page and "out of date" not in page
+
+
+def test_the_sweeper_writes_the_version_into_open_cases_stamps_but_not_closed_ones(
+    open_request: Application, list_entity: Callable[..., Entity], reviewer: Any
+) -> None:
+    withdrawn = make_application(parties=[party("Quiet Harbour Traders", country="CA")], submitted=True)
+    services.withdraw(actor=withdrawn.applicant, application=withdrawn)
+    before = {a.pk: Application.objects.get(pk=a.pk).last_screened_version for a in (open_request, withdrawn)}
+    list_entity("Unrelated Listed Name", country="IR")
+    job = run_job(latest_job())
+    open_request.refresh_from_db()
+    assert open_request.last_screened_version == before[open_request.pk], "a job does not rewrite every open case"
+    assert rescreen.screened_against(open_request)["last_screened_version"] == job.list_version
+
+    rescreen.sweep()
+
+    open_request.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert open_request.last_screened_version == job.list_version
+    assert withdrawn.last_screened_version == before[withdrawn.pk]

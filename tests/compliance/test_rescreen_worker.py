@@ -60,7 +60,8 @@ def test_a_new_matching_entity_is_found_and_flagged_delisting_resolves_it_and_a_
     assert hit.list_version == job.list_version
     case.refresh_from_db()
     assert case.status == Status.ON_HOLD and case.needs_attention
-    assert case.last_screened_version == ListVersion.current_number()
+    screened = rescreen.screened_against(case)
+    assert screened["last_screened_version"] == ListVersion.current_number() and not screened["out_of_date"]
 
     delist_entity(actor=admin, entity=entity, reason="89 FR 2000")
     wait_for(finished(latest_job_id()), message="the delisting job")
