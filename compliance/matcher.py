@@ -33,8 +33,10 @@ How a pair is scored (all parts in [0, 1]):
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -330,12 +332,9 @@ def _align(
     thin: bool = False,
 ) -> _Alignment:
     """Greedy one-to-one token alignment, best pairs first."""
-    scored: list[tuple[float, int, int]] = []
-    for i, a in enumerate(ta):
-        for j, b in enumerate(tb):
-            sim = _token_sim(a, b, thin)
-            if sim > 0.0:
-                scored.append((sim, i, j))
+    scored = [
+        (sim, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb) if (sim := _token_sim(a, b, thin)) > 0.0
+    ]
     scored.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -613,6 +612,7 @@ class Index:
         self.candidates: list[Candidate] = []
         self._names: list[_Prepared] = []
         self._owner: list[int] = []
+        self._roots: list[float] = []
         self._postings: dict[str, list[int]] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._idf: dict[str, float] = {}
@@ -637,6 +637,7 @@ class Index:
                     continue
                 name_id = len(index._names)
                 index._names.append(prepared)
+                index._roots.append(math.sqrt(len(prepared.tokens)))
                 index._owner.append(owner)
                 toks = prepared.tokens
                 keys = set(toks)
@@ -688,20 +689,20 @@ class Index:
         probes = [(t, True) for t in toks]
         probes += [(toks[i] + toks[i + 1], False) for i in range(len(toks) - 1)]
         probes += [(toks[i] + toks[i + 1] + toks[i + 2], False) for i in range(len(toks) - 2)]
-        votes: dict[int, float] = {}
+        votes: defaultdict[int, float] = defaultdict(float)
         for probe, fuzzy in dict.fromkeys(probes):
             weight = _weight(probe)
             for key, sim in self._lookup(probe, fuzzy=fuzzy):
                 gain = weight * sim * self._idf[key]
                 for name_id in self._postings[key]:
-                    votes[name_id] = votes.get(name_id, 0.0) + gain
+                    votes[name_id] += gain
         if len(votes) <= self.SHORTLIST:
             return list(votes)
         # Among names sharing the same words, prefer those with fewest other words: "Huawei
         # Technologies Co Ltd" before "Huawei Technologies Co Ltd Chengdu Research Institute".
-        names = self._names
-        ranked = {i: v / math.sqrt(len(names[i].tokens)) for i, v in votes.items()}
-        return sorted(ranked, key=ranked.__getitem__, reverse=True)[: self.SHORTLIST]
+        # (nlargest is sorted(..., reverse=True)[:n], ties in first-voted order, without the sort.)
+        roots = self._roots
+        return heapq.nlargest(self.SHORTLIST, votes, key=lambda i: votes[i] / roots[i])
 
     def _name_hits(self, query: _Prepared, *, threshold: float) -> list[tuple[int, int, _NameScore]]:
         """(owner, name id, score) of each candidate's best name that could still reach threshold.
