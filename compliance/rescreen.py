@@ -15,7 +15,7 @@ A delta job screens only what one list version added or changed against the part
 cases, so its cost follows the size of the change, not of the list; removed entities resolve
 their open hits as delisted, and changed entities resolve the open hits they no longer match
 (both wait for a reviewer to acknowledge them). A full job screens every open party against the
-whole list.
+whole list. E-mails about new hits go through an outbox too (`compliance.notifications`).
 """
 
 from __future__ import annotations
@@ -29,18 +29,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from compliance import notifications
 from compliance.index import build_index, get_index
 from compliance.matcher import Candidate, Index, Match
 from compliance.models import RescreenChunk, RescreenJob
 from entities.models import Entity, ListVersion, ListVersionChange
-from lib.roles import Role
 
 if TYPE_CHECKING:
     from licensing.models import Application, ApplicationQuerySet, Party
@@ -283,8 +281,8 @@ def run_chunk(chunk_id: int) -> ChunkOutcome:
             parties_screened=F("parties_screened") + outcome.parties,
             heartbeat_at=timezone.now(),
         )
-        new_hits: list[int] = list(outcome.new_hits)
-        transaction.on_commit(lambda: notify_new_hits(new_hits))
+        # Written with the hits, sent after commit: a worker that dies in between loses no e-mail.
+        notifications.record_new_hits(outcome.new_hits, key=f"rescreen-chunk-{chunk.pk}")
     job.refresh_from_db(fields=["done_chunks", "total_chunks"])
     if job.done_chunks >= job.total_chunks:
         finish_job(job.pk)
@@ -656,44 +654,6 @@ def _save_attributed(obj: Any, actor: User, reason: str, fields: list[str]) -> N
     obj._history_user = actor
     obj._change_reason = short(reason)
     obj.save(update_fields=fields)
-
-
-def notify_new_hits(hit_ids: Sequence[int]) -> None:
-    """E-mail the applicant and the reviewers of each case a re-screen found new hits on."""
-    from compliance.models import Hit
-
-    if not hit_ids:
-        return
-    reviewers = list(
-        get_user_model()
-        .objects.filter(groups__name=Role.REVIEWER.value, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party__application__applicant", "entity")
-    by_case: dict[int, list[Hit]] = {}
-    for hit in hits:
-        by_case.setdefault(hit.party.application_id, []).append(hit)
-    for case_hits in by_case.values():
-        application = case_hits[0].party.application
-        lines = [
-            f"Re-screening found {len(case_hits)} new hit(s) on {application.reference}; "
-            "it is on hold until a reviewer has looked.",
-            "",
-            *(
-                f"- {h.party.name} ({h.party.get_role_display()}) matches {h.entity.name} [{h.entity.source}], "
-                f"score {h.score:.2f}, list version {h.list_version}"
-                for h in case_hits
-            ),
-        ]
-        recipients = sorted({*reviewers, *([application.applicant.email] if application.applicant.email else [])})
-        if recipients:
-            send_mail(
-                subject=f"{application.reference}: new screening hit",
-                message="\n".join(lines),
-                from_email=None,
-                recipient_list=recipients,
-            )
 
 
 # --- "Screened against version N" ----------------------------------------------------------------
