@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 # simple-history keeps change reasons in a 100-character column; rationales live on the row.
 REASON_MAX = 100
 
+# Statuses a list change set, which the pair matching again undoes whatever a reviewer did since.
+LIST_RESOLVED = frozenset({Hit.Status.DELISTED, Hit.Status.UNMATCHED, Hit.Status.ACKNOWLEDGED})
+REOPENED_BECAUSE: dict[str, str] = {
+    Hit.Status.DELISTED: "the entity is listed again",
+    Hit.Status.UNMATCHED: "the party matches the entity again",
+    Hit.Status.ACKNOWLEDGED: "the party matches the listed entity again",
+}
+
 
 def short(reason: str) -> str:
     return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
@@ -67,17 +75,20 @@ def _refresh(
 
     A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
     entity's content hash are unchanged; if either changed, the verdict no longer applies and the
-    hit is opened again for review. A hit marked delisted that matches again is reopened too.
+    hit is opened again for review. A hit a list change resolved (delisted, or no longer matching,
+    acknowledged or not) that matches again is reopened too.
     """
     unchanged = hit.party_fingerprint == fingerprint and hit.entity_hash == entity_hash
     for name, value in snapshot.items():
         setattr(hit, name, value)
     reopened = False
-    if hit.status == Hit.Status.DELISTED or (hit.status != Hit.Status.OPEN and not unchanged):
-        what = "the entity is listed again" if hit.status == Hit.Status.DELISTED else "the party or the entity changed"
+    resolved_by_list = hit.status in LIST_RESOLVED
+    if resolved_by_list or (hit.status != Hit.Status.OPEN and not unchanged):
+        what = REOPENED_BECAUSE.get(hit.status, "the party or the entity changed")
         reason = f"Reopened: {what}"
-        hit.status = Hit.Status.OPEN
+        hit.transition(Hit.Action.REOPEN)
         hit.rationale = ""
+        hit.resolution = ""
         hit.reviewed_by = None
         hit.reviewed_at = None
         reopened = True
@@ -135,6 +146,7 @@ _REFRESHED_FIELDS = [
     "threshold",
     "status",
     "rationale",
+    "resolution",
     "reviewed_by_id",
     "reviewed_at",
     "party_fingerprint",
@@ -253,7 +265,7 @@ def screen_parties(*, parties: Iterable[Party], actor: User | None) -> list[Hit]
 
 def _check_reviewer(*, actor: User, hit: Hit) -> None:
     if not has_role(actor, Role.REVIEWER):
-        raise PermissionDenied("Only reviewers clear or confirm hits.")
+        raise PermissionDenied("Only reviewers review hits.")
     application = hit.party.application
     if application.applicant_id == actor.pk:
         raise PermissionDenied("You filed this request, so you cannot review its hits (segregation of duties).")
@@ -263,15 +275,13 @@ def _check_reviewer(*, actor: User, hit: Hit) -> None:
         )
 
 
-def _review(*, actor: User, hit: Hit, rationale: str, status: str, verb: str) -> Hit:
+def _review(*, actor: User, hit: Hit, rationale: str, action: str, verb: str) -> Hit:
     rationale = (rationale or "").strip()
     if not rationale:
         raise ValidationError({"rationale": f"Give a rationale: why is this hit {verb}?"})
     hit = Hit.objects.select_for_update().select_related("party__application").get(pk=hit.pk)
     _check_reviewer(actor=actor, hit=hit)
-    if hit.status == Hit.Status.DELISTED:
-        raise ValidationError("The entity of this hit has been delisted; there is nothing to review.")
-    hit.status = status
+    hit.transition(action)
     hit.rationale = rationale
     hit.reviewed_by = actor
     hit.reviewed_at = timezone.now()
@@ -283,10 +293,20 @@ def _review(*, actor: User, hit: Hit, rationale: str, status: str, verb: str) ->
 @transaction.atomic
 def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """A reviewer rules a hit a false positive; it stays cleared until the party or entity changes."""
-    return _review(actor=actor, hit=hit, rationale=rationale, status=Hit.Status.CLEARED, verb="cleared")
+    return _review(actor=actor, hit=hit, rationale=rationale, action=Hit.Action.CLEAR, verb="cleared")
 
 
 @transaction.atomic
 def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """A reviewer rules that the party is the listed entity."""
-    return _review(actor=actor, hit=hit, rationale=rationale, status=Hit.Status.CONFIRMED, verb="confirmed")
+    return _review(actor=actor, hit=hit, rationale=rationale, action=Hit.Action.CONFIRM, verb="confirmed")
+
+
+@transaction.atomic
+def acknowledge_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """A reviewer has seen that a list change took a hit away (entity delisted, or no longer matching).
+
+    Until then the case is not approved: a delisting may be a mistake in the list, or the party
+    may match another entry, and a compliance officer, not the import, says the case is clear.
+    """
+    return _review(actor=actor, hit=hit, rationale=rationale, action=Hit.Action.ACKNOWLEDGE, verb="acknowledged")

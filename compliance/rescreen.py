@@ -13,7 +13,9 @@ at the wrong moment. So the work is an outbox:
 
 A delta job screens only what one list version added or changed against the parties of open
 cases, so its cost follows the size of the change, not of the list; removed entities resolve
-their open hits as delisted. A full job screens every open party against the whole list.
+their open hits as delisted, and changed entities resolve the open hits they no longer match
+(both wait for a reviewer to acknowledge them). A full job screens every open party against the
+whole list. E-mails about new hits go through an outbox too (`compliance.notifications`).
 """
 
 from __future__ import annotations
@@ -27,18 +29,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from compliance import notifications
 from compliance.index import build_index, get_index
 from compliance.matcher import Candidate, Index, Match
 from compliance.models import RescreenChunk, RescreenJob
 from entities.models import Entity, ListVersion, ListVersionChange
-from lib.roles import Role
 
 if TYPE_CHECKING:
     from licensing.models import Application, ApplicationQuerySet, Party
@@ -240,6 +240,7 @@ class ChunkOutcome:
     hits: int = 0
     new_hits: list[int] = field(default_factory=list)
     delisted: int = 0
+    unmatched: int = 0
     parties: int = 0
     already_done: bool = False
 
@@ -280,11 +281,12 @@ def run_chunk(chunk_id: int) -> ChunkOutcome:
             hits_found=F("hits_found") + outcome.hits,
             new_hits=F("new_hits") + len(outcome.new_hits),
             delisted_hits=F("delisted_hits") + outcome.delisted,
+            unmatched_hits=F("unmatched_hits") + outcome.unmatched,
             parties_screened=F("parties_screened") + outcome.parties,
             heartbeat_at=timezone.now(),
         )
-        new_hits: list[int] = list(outcome.new_hits)
-        transaction.on_commit(lambda: notify_new_hits(new_hits))
+        # Written with the hits, sent after commit: a worker that dies in between loses no e-mail.
+        notifications.record_new_hits(outcome.new_hits, key=f"rescreen-chunk-{chunk.pk}")
     job.refresh_from_db(fields=["done_chunks", "total_chunks"])
     if job.done_chunks >= job.total_chunks:
         finish_job(job.pk)
@@ -513,12 +515,73 @@ def _screen_entities(chunk: RescreenChunk, *, threshold: float, actor: User, job
     """
     entities = build_index(job.list_version, entity_ids=chunk.entity_ids)
     if not len(entities):
-        return ChunkOutcome()
+        return ChunkOutcome(unmatched=_resolve_unmatched(chunk, entities, threshold=threshold, actor=actor, job=job))
     names = [n for c in entities.candidates for n in (c.name, *c.aliases)]
     proposed = party_index().propose(names, threshold=threshold)
     parties = list(open_parties().filter(pk__in=proposed).only(*_PARTY_FIELDS).order_by("pk")) if proposed else []
     results = [(p, m) for p, m in _screen(parties, entities, threshold=threshold) if m]
-    return _record_matches(results, version=job.list_version, threshold=threshold, actor=actor, job=job)
+    outcome = _record_matches(results, version=job.list_version, threshold=threshold, actor=actor, job=job)
+    outcome.unmatched = _resolve_unmatched(chunk, entities, threshold=threshold, actor=actor, job=job)
+    return outcome
+
+
+def _resolve_unmatched(
+    chunk: RescreenChunk, entities: Index, *, threshold: float, actor: User, job: RescreenJob
+) -> int:
+    """Open hits on a changed entity that the party no longer matches: resolved, saying why.
+
+    Screening the case afresh would not find them, so they must stop holding the case up; but a
+    reviewer still acknowledges each (the status table), and the note keeps the score that says
+    why. A reviewer's verdict (cleared, confirmed) is theirs: only hits nobody ruled on move.
+    Runs in the chunk's transaction, so a chunk delivered twice resolves (and records) once.
+    """
+    from compliance.hits import short
+    from compliance.models import Hit
+
+    hits = (
+        Hit.objects.select_for_update(of=("self",))
+        .filter(entity_id__in=chunk.entity_ids, status=Hit.Status.OPEN, party__in=open_parties())
+        .select_related("party")
+        .order_by("pk")
+    )
+    screenable = {c.key for c in entities.candidates}
+    affected: set[int] = set()
+    resolved = 0
+    for hit in hits:
+        party = hit.party
+        if hit.entity_id in screenable:
+            scores = {
+                m.key: m.score
+                for m in entities.search(
+                    party.name,
+                    country=party.country or None,
+                    address=party.address or None,
+                    threshold=0.0,
+                    limit=len(entities),
+                )
+            }
+            score = scores.get(hit.entity_id, 0.0)
+            if score >= threshold:
+                continue
+            why = f"no longer matches (score {score:.2f}, threshold {threshold:.2f})"
+        else:
+            why = "no longer screened (delisted or past its end date)"
+        reason = f"Entity changed in list version {job.list_version}; {why}"
+        hit.transition(Hit.Action.UNMATCH)
+        hit.list_version = job.list_version
+        hit.resolution = reason
+        hit._history_user = actor  # type: ignore[attr-defined]
+        hit._change_reason = short(reason)  # type: ignore[attr-defined]
+        hit.save(update_fields=["status", "list_version", "resolution", "updated_at"])
+        affected.add(party.application_id)
+        resolved += 1
+    if affected:
+        _refresh_cases(
+            affected,
+            actor=actor,
+            reason=f"Entity changed in list version {job.list_version}: a hit no longer matches, to acknowledge",
+        )
+    return resolved
 
 
 def _resolve_delisted(chunk: RescreenChunk, *, actor: User, job: RescreenJob) -> ChunkOutcome:
@@ -531,11 +594,12 @@ def _resolve_delisted(chunk: RescreenChunk, *, actor: User, job: RescreenJob) ->
     affected: set[int] = set()
     hits = Hit.objects.select_for_update().filter(entity_id__in=chunk.entity_ids, status=Hit.Status.OPEN)
     for hit in hits.select_related("party"):
-        hit.status = Hit.Status.DELISTED
+        hit.transition(Hit.Action.DELIST)
         hit.list_version = job.list_version
+        hit.resolution = reason
         hit._history_user = actor  # type: ignore[attr-defined]
         hit._change_reason = short(reason)  # type: ignore[attr-defined]
-        hit.save(update_fields=["status", "list_version", "updated_at"])
+        hit.save(update_fields=["status", "list_version", "resolution", "updated_at"])
         affected.add(hit.party.application_id)
         outcome.delisted += 1
     _refresh_cases(affected, actor=actor, reason=reason)
@@ -584,44 +648,6 @@ def _save_attributed(obj: Any, actor: User, reason: str, fields: list[str]) -> N
     obj._history_user = actor
     obj._change_reason = short(reason)
     obj.save(update_fields=fields)
-
-
-def notify_new_hits(hit_ids: Sequence[int]) -> None:
-    """E-mail the applicant and the reviewers of each case a re-screen found new hits on."""
-    from compliance.models import Hit
-
-    if not hit_ids:
-        return
-    reviewers = list(
-        get_user_model()
-        .objects.filter(groups__name=Role.REVIEWER.value, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party__application__applicant", "entity")
-    by_case: dict[int, list[Hit]] = {}
-    for hit in hits:
-        by_case.setdefault(hit.party.application_id, []).append(hit)
-    for case_hits in by_case.values():
-        application = case_hits[0].party.application
-        lines = [
-            f"Re-screening found {len(case_hits)} new hit(s) on {application.reference}; "
-            "it is on hold until a reviewer has looked.",
-            "",
-            *(
-                f"- {h.party.name} ({h.party.get_role_display()}) matches {h.entity.name} [{h.entity.source}], "
-                f"score {h.score:.2f}, list version {h.list_version}"
-                for h in case_hits
-            ),
-        ]
-        recipients = sorted({*reviewers, *([application.applicant.email] if application.applicant.email else [])})
-        if recipients:
-            send_mail(
-                subject=f"{application.reference}: new screening hit",
-                message="\n".join(lines),
-                from_email=None,
-                recipient_list=recipients,
-            )
 
 
 # --- "Screened against version N" ----------------------------------------------------------------
@@ -726,6 +752,7 @@ def progress(job: RescreenJob) -> dict[str, Any]:
         "hits_found": job.hits_found,
         "new_hits": job.new_hits,
         "delisted_hits": job.delisted_hits,
+        "unmatched_hits": job.unmatched_hits,
         "parties_screened": job.parties_screened,
         "attempts": job.attempts,
         "created_at": job.created_at.isoformat() if job.created_at else None,

@@ -100,6 +100,7 @@ class RescreenJobSerializer(serializers.ModelSerializer[RescreenJob]):
             "hits_found",
             "new_hits",
             "delisted_hits",
+            "unmatched_hits",
             "parties_screened",
             "attempts",
             "created_at",

@@ -40,10 +40,25 @@ def run_rescreen_chunk(chunk_id: int) -> int:
 
 @shared_task(name="compliance.tasks.sweep_rescreens")
 def sweep_rescreens() -> int:
-    """Beat: hand over again the jobs that never reached a worker or lost theirs."""
-    from compliance import rescreen
+    """Beat: hand over again the jobs and e-mails that never reached a worker or lost theirs."""
+    from compliance import notifications, rescreen
 
-    return len(rescreen.sweep())
+    jobs = rescreen.sweep()
+    notifications.sweep()
+    return len(jobs)
+
+
+@shared_task(
+    name="compliance.tasks.send_notification",
+    autoretry_for=(Exception,),
+    max_retries=3,
+    retry_backoff=True,
+)
+def send_notification(notification_id: int) -> bool:
+    """Send one outbox e-mail; a second run (redelivery, retry, sweep) of a sent one does nothing."""
+    from compliance import notifications
+
+    return notifications.send(notification_id)
 
 
 @shared_task(name="compliance.tasks.nightly_full_rescreen")

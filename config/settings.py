@@ -198,7 +198,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 60 * 60)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"compliance.tasks.*": {"queue": "screening"}}
+CELERY_TASK_ROUTES = {
+    # E-mails are I/O, not screening: they must not wait behind a big re-screen (exact names win over globs).
+    "compliance.tasks.send_notification": {"queue": "default"},
+    "compliance.tasks.*": {"queue": "screening"},
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-sends re-screen jobs that never reached a worker (Redis down) or lost theirs.
     "sweep-rescreens": {"task": "compliance.tasks.sweep_rescreens", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
@@ -210,6 +214,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
 RESCREEN_STALL_SECONDS = envint("RESCREEN_STALL_SECONDS", 300)
 RESCREEN_PARTY_CHUNK_SIZE = envint("RESCREEN_PARTY_CHUNK_SIZE", 5000)
+# Outbox e-mails (new hits): an unsent one is handed to a worker again after this long, by the
+# same sweeper, until it is sent or has failed NOTIFICATION_MAX_ATTEMPTS times.
+NOTIFICATION_GRACE_SECONDS = envint("NOTIFICATION_GRACE_SECONDS", 60)
+NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 20)
 
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)

@@ -211,3 +211,9 @@ class HitConfirmView(HitReviewView):
     """Confirm a hit (the party is the listed entity), with a rationale."""
 
     service = staticmethod(services.confirm_hit)
+
+
+class HitAcknowledgeView(HitReviewView):
+    """Acknowledge a hit a list change resolved (entity delisted, or no longer matching), with a rationale."""
+
+    service = staticmethod(services.acknowledge_hit)

@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/<int:pk>/history/", api.HistoryView.as_view(), name="api-application-history"),
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
+    path("hits/<int:pk>/acknowledge/", api.HitAcknowledgeView.as_view(), name="api-hit-acknowledge"),
 ]

@@ -70,6 +70,7 @@ class HitSerializer(serializers.ModelSerializer[Hit]):
             "threshold",
             "status",
             "rationale",
+            "resolution",
             "reviewed_by",
             "reviewed_at",
             "created_at",

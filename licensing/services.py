@@ -379,8 +379,10 @@ def decide(
     """A reviewer approves (optionally with conditions), denies or returns a request.
 
     The application row is locked first: of two reviewers deciding at once, the second waits,
-    then finds the request decided and is told by whom and when. Approving over a confirmed hit
-    whose review policy is a presumption or policy of denial needs an explicit override reason.
+    then finds the request decided and is told by whom and when. Approving needs every hit
+    reviewed: open ones cleared or confirmed, and ones a list change took away (entity delisted,
+    or no longer matching) acknowledged. Approving over a confirmed hit whose review policy is a
+    presumption or policy of denial needs an explicit override reason.
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_reviewer(actor, application, doing="decide")
@@ -403,9 +405,18 @@ def decide(
         errors["conditions"] = "Conditions go with an approval only."
     hits = Hit.objects.filter(party__application=application)
     if outcome == Decision.Outcome.APPROVED:
+        waiting: list[str] = []
         still_open = hits.filter(status=Hit.Status.OPEN).count()
         if still_open:
-            errors["outcome"] = f"{still_open} screening hit(s) still open: clear or confirm each before approving."
+            waiting.append(f"{still_open} screening hit(s) still open: clear or confirm each before approving.")
+        unacknowledged = hits.awaiting_acknowledgement().count()
+        if unacknowledged:
+            waiting.append(
+                f"{unacknowledged} hit(s) resolved by a list change (entity delisted, or no longer matching) "
+                "not yet acknowledged: acknowledge each before approving."
+            )
+        if waiting:
+            errors["outcome"] = " ".join(waiting)
         denial = hits.filter(status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES)
         if denial.exists() and not override_reason:
             errors["override_reason"] = (
@@ -487,6 +498,15 @@ def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
 def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """Confirm that a party is the listed entity."""
     hit = hit_services.confirm_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
+    application = Application.objects.select_for_update().get(pk=hit.party.application_id)
+    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
+    return hit
+
+
+@transaction.atomic
+def acknowledge_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Acknowledge a hit a list change resolved, so it no longer holds up approval."""
+    hit = hit_services.acknowledge_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
     application = Application.objects.select_for_update().get(pk=hit.party.application_id)
     refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
     return hit

@@ -78,7 +78,7 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         if row.override_reason:
             parts.append(f"Override: {row.override_reason}")
         return "\n".join(parts)
-    reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED}
+    reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
     return ""

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/documents/<int:doc>/delete/", views.document_delete, name="document_delete"),
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
+    path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
 ]
 
 # The case file export (views in lib/exports.py), kept in this namespace as `licensing:case_file`.

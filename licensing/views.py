@@ -303,3 +303,9 @@ def hit_clear(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.confirm_hit, "confirmed")
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def hit_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_hit(request, pk, services.acknowledge_hit, "acknowledged")

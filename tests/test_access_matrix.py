@@ -145,6 +145,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:document_delete": [page("POST", OWNER, _draft_document)],
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -173,6 +174,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
     "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],

@@ -78,6 +78,7 @@ PAGES: list[tuple[str, str, str, str | None, tuple[int | None, ...]]] = [
     ("decide", "post", "licensing:decide", "submitted", (302, 403, 403, None, 403, 403)),
     ("hit_clear", "post", "licensing:hit_clear", "hit", (302, 403, 403, None, 403, 403)),
     ("hit_confirm", "post", "licensing:hit_confirm", "hit", (302, 403, 403, None, 403, 403)),
+    ("hit_acknowledge", "post", "licensing:hit_acknowledge", "hit", (302, 403, 403, None, 403, 403)),
     ("document_upload", "post", "licensing:document_upload", "draft", (302, None, 404, 403, 403, 403)),
     ("document", "get", "licensing:document", "document", (302, 200, 404, 200, 200, 200)),
     ("document_delete", "post", "licensing:document_delete", "document", (302, None, 404, 403, 403, 403)),
@@ -135,6 +136,7 @@ API: list[tuple[str, str, str, str | None, tuple[int | None, ...]]] = [
     ("history", "get", "/api/v1/applications/{}/history/", "submitted", (401, 200, 404, 200, 200, 200)),
     ("hit_clear", "post", "/api/v1/hits/{}/clear/", "hit", (401, 403, 403, None, 403, 403)),
     ("hit_confirm", "post", "/api/v1/hits/{}/confirm/", "hit", (401, 403, 403, None, 403, 403)),
+    ("hit_acknowledge", "post", "/api/v1/hits/{}/acknowledge/", "hit", (401, 403, 403, None, 403, 403)),
 ]
 
 
