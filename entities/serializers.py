@@ -230,8 +230,14 @@ class ListVersionChangeSerializer(serializers.ModelSerializer[ListVersionChange]
 
 
 class ListVersionDetailSerializer(ListVersionSerializer):
-    changes = ListVersionChangeSerializer(many=True, read_only=True)
+    """A version's summary; its changes (thousands for a full import) are paged at `changes_url`."""
+
+    changes_url = serializers.HyperlinkedIdentityField(
+        view_name="list-version-changes",
+        lookup_field="number",
+        help_text="The entities this version added, changed or removed, paginated (?page=, ?change=).",
+    )
 
     class Meta(ListVersionSerializer.Meta):
-        fields = [*ListVersionSerializer.Meta.fields, "changes"]
+        fields = [*ListVersionSerializer.Meta.fields, "changes_url"]
         read_only_fields = fields
