@@ -211,6 +211,10 @@ RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
 RESCREEN_STALL_SECONDS = envint("RESCREEN_STALL_SECONDS", 300)
 RESCREEN_PARTY_CHUNK_SIZE = envint("RESCREEN_PARTY_CHUNK_SIZE", 5000)
 
+# Kosovo's code is user-assigned, so django-countries leaves it out; the sanctions lists and the
+# Commerce Country Chart use it (entities/countries.py has the list's other exception).
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
