@@ -210,6 +210,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-licences": {"task": "compliance.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
 }
+# Short-lived caches (the dashboards' figures). With REDIS_URL every web process shares one
+# cache; without it each process keeps its own in memory. CACHE_URL may name another Redis db.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "clearance"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearance"}
+    )
+}
+# How long a dashboard's figures are reused before they are counted again (0: never cached).
+DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", 30)
+
 # Re-screening: a pending job is re-sent after this long; a running one whose heartbeat is older
 # than RESCREEN_STALL_SECONDS has lost its worker (keep it above the longest chunk).
 RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
