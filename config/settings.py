@@ -132,6 +132,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # Largest list file accepted by the browser upload (the full CSL is ~10 MB).
 LIST_UPLOAD_MAX_BYTES = envint("LIST_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# Days an imported list file is kept after its import for audit, then deleted by a daily task.
+# The list version records what changed and the job keeps the file's SHA-256, so the raw file is
+# needed only to answer "show me the file": raise this where the audit policy keeps it longer.
+IMPORT_FILE_RETENTION_DAYS = envint("IMPORT_FILE_RETENTION_DAYS", 30)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")
@@ -208,7 +212,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-rescreens": {"task": "compliance.tasks.sweep_rescreens", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
     "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
     "expire-licences": {"task": "compliance.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
+    "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
 }
+# Short-lived caches (the dashboards' figures). With REDIS_URL every web process shares one
+# cache; without it each process keeps its own in memory. CACHE_URL may name another Redis db.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES: dict[str, dict[str, object]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "clearance"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clearance"}
+    )
+}
+# How long a dashboard's figures are reused before they are counted again (0: never cached).
+DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", 30)
+
 # Re-screening: a pending job is re-sent after this long; a running one whose heartbeat is older
 # than RESCREEN_STALL_SECONDS has lost its worker (keep it above the longest chunk).
 RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
@@ -218,6 +236,10 @@ RESCREEN_PARTY_CHUNK_SIZE = envint("RESCREEN_PARTY_CHUNK_SIZE", 5000)
 # same sweeper, until it is sent or has failed NOTIFICATION_MAX_ATTEMPTS times.
 NOTIFICATION_GRACE_SECONDS = envint("NOTIFICATION_GRACE_SECONDS", 60)
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 20)
+
+# Kosovo's code is user-assigned, so django-countries leaves it out; the sanctions lists and the
+# Commerce Country Chart use it (entities/countries.py has the list's other exception).
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
 
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,16 +21,18 @@ from entities.serializers import (
     EntitySerializer,
     EntityWriteSerializer,
     HistoryEventSerializer,
+    ListVersionChangeSerializer,
     ListVersionDetailSerializer,
     ListVersionSerializer,
 )
 from entities.services import create_entity, delist_entity, record_from_entity, update_entity
-from entities.timeline import entity_timeline
+from entities.timeline import EntityTimeline
 from lib.permissions import HasRole
 from lib.roles import Role
 
 VALIDATION_ERROR = OpenApiResponse(description="Invalid input; nothing was changed. Field names map to messages.")
 FORBIDDEN = OpenApiResponse(description="Only Compliance admins change the list.")
+VERSION_NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH, description="The version number.")
 
 
 def _as_api_error(error: DjangoValidationError) -> ValidationError:
@@ -135,22 +137,24 @@ class EntityViewSet(
         return Response(self._read(entity.pk))
 
     @extend_schema(
-        summary="Who changed what, when and why, newest first",
+        summary="Who changed what, when and why, newest first, a page at a time",
         responses={200: HistoryEventSerializer(many=True)},
         filters=False,
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
-        entity = self.get_object()
-        return Response(HistoryEventSerializer(entity_timeline(entity), many=True).data)
+        # The timeline reads only the page asked for: an entity touched by years of imports
+        # costs no more than a new one.
+        page = self.paginate_queryset(EntityTimeline(self.get_object()))
+        return self.get_paginated_response(HistoryEventSerializer(page, many=True).data)
 
 
 @extend_schema(tags=["list versions"])
 @extend_schema_view(
     list=extend_schema(summary="Numbered list versions, newest first, with their counts"),
     retrieve=extend_schema(
-        summary="One list version with every entity it added, changed or removed",
-        parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH, description="The version number.")],
+        summary="One list version: who made it, when, why and its counts (its entities are at changes_url)",
+        parameters=[VERSION_NUMBER],
     ),
 )
 class ListVersionViewSet(viewsets.ReadOnlyModelViewSet[ListVersion]):
@@ -162,13 +166,46 @@ class ListVersionViewSet(viewsets.ReadOnlyModelViewSet[ListVersion]):
     filterset_class = None
 
     def get_queryset(self) -> QuerySet[ListVersion]:
-        queryset = ListVersion.objects.select_related("created_by").order_by("-number")
-        if self.action == "retrieve":
-            changes = ListVersionChange.objects.select_related("entity").only(
-                "version_id", "entity_id", "entity__name", "change", "changed_fields"
-            )
-            queryset = queryset.prefetch_related(Prefetch("changes", queryset=changes))
-        return queryset
+        return ListVersion.objects.select_related("created_by").order_by("-number")
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "changes":
+            return ListVersionChangeSerializer
         return ListVersionDetailSerializer if self.action == "retrieve" else ListVersionSerializer
+
+    @extend_schema(
+        summary="The entities one list version added, changed or removed, a page at a time",
+        parameters=[
+            VERSION_NUMBER,
+            OpenApiParameter(
+                "change",
+                str,
+                enum=ListVersionChange.Change.values,
+                description="Only the entities added, changed or removed.",
+            ),
+        ],
+        responses={200: ListVersionChangeSerializer(many=True), 400: VALIDATION_ERROR},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"])
+    def changes(self, request: Request, number: str | None = None) -> Response:
+        # A full import changes thousands of entities: they come a page at a time, in the
+        # order the version recorded them.
+        version = self.get_object()
+        changes = (
+            ListVersionChange.objects.filter(version=version)
+            .select_related("entity")
+            .only("entity_id", "entity__name", "change", "changed_fields")
+            .order_by("id")
+        )
+        kind = request.query_params.get("change", "")
+        if kind:
+            if kind not in ListVersionChange.Change.values:
+                choices = ", ".join(ListVersionChange.Change.values)
+                raise ValidationError({"change": [f"{kind!r} is not one of {choices}."]})
+            changes = changes.filter(change=kind)
+        # The viewset's own paginate_queryset is typed for list versions; its paginator is not.
+        paginator = self.paginator
+        assert paginator is not None, "REST_FRAMEWORK names a default pagination class"
+        page = paginator.paginate_queryset(changes, request, view=self)
+        return self.get_paginated_response(ListVersionChangeSerializer(page, many=True).data)

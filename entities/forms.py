@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from django import forms
-from django_countries import countries
 
+from entities.countries import is_list_country, unknown_code_message
 from entities.models import Entity, EntityType, LicensePolicy
 from entities.records import AddressRecord, EntityRecord
 from entities.services import manual_key, record_from_entity
@@ -17,15 +17,15 @@ SOURCE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 ADDRESS_HELP = (
     'One address per line: "street | city | country", e.g. "Bantian, Longgang District | Shenzhen | CN". '
     'Add state and postal code with "street | city | state | postal code | country". '
-    "Leave a part empty when unknown; the country is a two-letter ISO code."
+    "Leave a part empty when unknown; the country is a two-letter ISO code (XK for Kosovo)."
 )
 
 
 def country_code(value: str) -> str:
-    """An ISO 3166-1 alpha-2 code, upper-cased, or a ValidationError naming the bad value."""
+    """A country code a list entry may carry, upper-cased, or a ValidationError naming the bad value."""
     code = value.strip().upper()
-    if code and code not in dict(countries):
-        raise forms.ValidationError(f"{value.strip()!r} is not an ISO 3166-1 two-letter country code (e.g. CN, RU).")
+    if code and not is_list_country(code):
+        raise forms.ValidationError(unknown_code_message(value.strip()))
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,7 +39,11 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "entities/import_job.html",
-        {"job": job, "status_url": reverse("entities:import_job_status", args=[job.pk])},
+        {
+            "job": job,
+            "status_url": reverse("entities:import_job_status", args=[job.pk]),
+            "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -197,7 +198,10 @@ class ImportJob(models.Model):
     """A list file uploaded in the browser and imported in the background, with its progress.
 
     The list change itself is recorded as a ListVersion; this row is the upload's progress and
-    outcome, and keeps the file that was imported.
+    outcome. The file of an import that changed the list is kept IMPORT_FILE_RETENTION_DAYS for
+    audit, then purged; a dry run's or a failed import's file, which changed nothing, is purged
+    as soon as the job ends. The SHA-256 of every uploaded file outlives the file, so a copy
+    kept elsewhere can still be shown to be the one imported.
     """
 
     class Status(models.TextChoices):
@@ -230,6 +234,10 @@ class ImportJob(models.Model):
     summary = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    file_digests = models.JSONField(
+        default=dict, blank=True, help_text="SHA-256 of each uploaded file by its stored name; kept after the purge."
+    )
+    files_purged_at = models.DateTimeField(null=True, blank=True, help_text="When the uploaded files were deleted.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -240,6 +248,17 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def changed_the_list(self) -> bool:
+        return self.status == self.Status.DONE and not self.dry_run
+
+    @property
+    def files_kept_until(self) -> datetime | None:
+        """When the daily purge deletes the files of this job (None while it runs or once purged)."""
+        if self.files_purged_at is not None or self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
 
     @property
     def percent(self) -> int | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django_countries import countries
 from rest_framework import serializers
 
+from entities.countries import is_list_country, unknown_code_message
 from entities.models import Address, Entity, EntityType, LicensePolicy, ListVersion, ListVersionChange
 from entities.records import AddressRecord, EntityRecord
 from entities.services import manual_key
@@ -49,7 +49,10 @@ LIST_FIELDS = ("programs", "citizenships", "nationalities", "dates_of_birth", "p
 
 class AddressSerializer(serializers.ModelSerializer[Address]):
     country = serializers.CharField(
-        max_length=2, required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. CN."
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 3166-1 alpha-2 code, e.g. CN; also XK (Kosovo) and AN (Netherlands Antilles) as the lists use.",
     )
 
     class Meta:
@@ -59,8 +62,8 @@ class AddressSerializer(serializers.ModelSerializer[Address]):
 
     def validate_country(self, value: str) -> str:
         code = value.strip().upper()
-        if code and code not in dict(countries):
-            raise serializers.ValidationError(f"{value!r} is not an ISO 3166-1 two-letter country code.")
+        if code and not is_list_country(code):
+            raise serializers.ValidationError(unknown_code_message(value.strip()))
         return code
 
 
@@ -230,8 +233,14 @@ class ListVersionChangeSerializer(serializers.ModelSerializer[ListVersionChange]
 
 
 class ListVersionDetailSerializer(ListVersionSerializer):
-    changes = ListVersionChangeSerializer(many=True, read_only=True)
+    """A version's summary; its changes (thousands for a full import) are paged at `changes_url`."""
+
+    changes_url = serializers.HyperlinkedIdentityField(
+        view_name="list-version-changes",
+        lookup_field="number",
+        help_text="The entities this version added, changed or removed, paginated (?page=, ?change=).",
+    )
 
     class Meta(ListVersionSerializer.Meta):
-        fields = [*ListVersionSerializer.Meta.fields, "changes"]
+        fields = [*ListVersionSerializer.Meta.fields, "changes_url"]
         read_only_fields = fields

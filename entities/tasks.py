@@ -11,3 +11,9 @@ from entities.importers import jobs
 def run_import_job(job_id: int) -> str:
     """Import an uploaded list file; a redelivered task for a started job does nothing."""
     return jobs.run_job(job_id).status
+
+
+@shared_task(name="entities.tasks.purge_import_files")
+def purge_import_files() -> int:
+    """Beat, daily: delete uploaded list files kept longer than IMPORT_FILE_RETENTION_DAYS."""
+    return len(jobs.purge_import_files())

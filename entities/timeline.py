@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from entities.models import Address, Alias, Entity, EntityType, LicensePolicy
 
@@ -63,15 +64,34 @@ def address_line(row: Any) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def entity_timeline(entity: Entity) -> list[HistoryEvent]:
-    """The entity's history, newest first, in three queries whatever its length."""
-    rows = list(
-        entity.history.select_related("history_user", "last_version").order_by("history_date", "history_id")  # type: ignore[attr-defined]
-    )
-    if not rows:
+def entity_timeline(entity: Entity, *, start: int = 0, stop: int | None = None) -> list[HistoryEvent]:
+    """The entity's history, newest first, in three queries whatever its length.
+
+    `start` and `stop` slice the newest-first timeline (as `[start:stop]` would), reading only
+    the history rows of that window, one row either side, and the alias and address rows
+    recorded between those neighbours: a page of an entity changed by every import of many
+    years costs what a page of a new entity does.
+    """
+    if start < 0 or (stop is not None and stop < start):
+        raise ValueError("the window is [start:stop] with 0 <= start <= stop")
+    if stop == start:
         return []
+    newest_first = entity.history.select_related("history_user", "last_version").order_by(  # type: ignore[attr-defined]
+        "-history_date", "-history_id"
+    )
+    # The row just newer than the window bounds which child rows belong to it; the row just
+    # older is what the window's oldest event is compared with.
+    first = max(start - 1, 0)
+    fetched = list(newest_first[first:] if stop is None else newest_first[first : stop + 1])
+    newer = fetched.pop(0) if start > 0 and fetched else None
+    size = len(fetched) if stop is None else stop - start
+    window, older = fetched[:size], (fetched[size] if len(fetched) > size else None)
+    if not window:
+        return []
+    rows = list(reversed(window))  # oldest first, as the diffs read
+
     events: list[HistoryEvent] = []
-    previous = None
+    previous = older
     for row in rows:
         event = HistoryEvent(
             when=row.history_date,
@@ -95,16 +115,23 @@ def entity_timeline(entity: Entity) -> list[HistoryEvent]:
     def owner(when: datetime) -> int:
         return max(bisect.bisect_right(starts, when) - 1, 0)
 
+    # A child row belongs to the latest entity row recorded at or before it: those of the window
+    # are recorded from its oldest row (or from the beginning, if that is the entity's first
+    # row) up to, not including, the row just newer than the window.
+    bounds: dict[str, datetime] = {}
+    if older is not None:
+        bounds["history_date__gte"] = rows[0].history_date
+    if newer is not None:
+        bounds["history_date__lt"] = newer.history_date
     added: dict[tuple[int, str], Counter[str]] = {}
     removed: dict[tuple[int, str], Counter[str]] = {}
     children = [
-        ("aliases", Alias.history.filter(entity_id=entity.pk), lambda r: r.name),  # type: ignore[attr-defined]
-        ("addresses", Address.history.filter(entity_id=entity.pk), address_line),  # type: ignore[attr-defined]
+        ("aliases", Alias.history, lambda r: r.name),  # type: ignore[attr-defined]
+        ("addresses", Address.history, address_line),  # type: ignore[attr-defined]
     ]
-    for kind, queryset, show in children:
+    for kind, manager, show in children:
+        queryset = manager.filter(entity_id=entity.pk, history_type__in=["+", "-"], **bounds)
         for child in queryset.order_by("history_date", "history_id"):
-            if child.history_type not in {"+", "-"}:
-                continue
             target = added if child.history_type == "+" else removed
             target.setdefault((owner(child.history_date), kind), Counter())[show(child)] += 1
 
@@ -116,3 +143,37 @@ def entity_timeline(entity: Entity) -> list[HistoryEvent]:
             setattr(event, f"{kind}_removed", sorted((minus - plus).elements()))
     events.reverse()
     return events
+
+
+class EntityTimeline(Sequence[HistoryEvent]):
+    """An entity's timeline that reads only the slice asked for, so Django's Paginator (and
+    DRF's pagination, which uses it) can page through it: its length is one COUNT query."""
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+
+    def __len__(self) -> int:
+        return int(self.entity.history.count())  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Iterator[HistoryEvent]:
+        # Sequence would otherwise iterate by index, a timeline read per event.
+        return iter(entity_timeline(self.entity))
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryEvent: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryEvent]: ...
+    def __getitem__(self, index: int | slice) -> HistoryEvent | list[HistoryEvent]:
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop is not None and index.stop < 0):
+                raise ValueError("only forward slices from the newest event are supported")
+            start = index.start or 0
+            return entity_timeline(
+                self.entity, start=start, stop=max(index.stop, start) if index.stop is not None else None
+            )
+        if index < 0:
+            raise IndexError("negative indexes are not supported")
+        events = entity_timeline(self.entity, start=index, stop=index + 1)
+        if not events:
+            raise IndexError(index)
+        return events[0]

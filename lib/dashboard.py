@@ -3,30 +3,43 @@
 Charts are drawn server-side as SVG by pygal (installed with pip), so a dashboard needs no
 JavaScript, no CDN and prints as it shows; every chart comes with its numbers as a table too,
 for screen readers and for auditors who want the figures rather than the picture.
+
+Each figure is cached for DASHBOARD_CACHE_SECONDS under a key naming who may see it (everyone who
+reads all requests, one salesperson, one reviewer), and the page says as of when they were counted.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pygal
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, Min, Q, Sum, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.html import escape
 from pygal.style import Style
+from redis.exceptions import RedisError
 
 from entities.models import ListVersion
 from lib.roles import Role, roles_of
 
+logger = logging.getLogger(__name__)
+
 ChartKind = Literal["bar", "stacked", "line"]
 WEEKS = 12
+# Part of every cache key: bump it when a cached value changes shape, so entries pickled by the
+# previous release are not read back by this one.
+CACHE_NAMESPACE = "dashboard:v1"
+T = TypeVar("T")
 
 # The stylesheet's palette, so charts read as part of the page (and stay legible when printed).
 CHART_STYLE = Style(
@@ -102,6 +115,42 @@ def _render_svg(spec: str) -> str:
 class Dashboard:
     charts: list[Chart] = field(default_factory=list)
     tables: dict[str, object] = field(default_factory=dict)
+    # When the oldest figure shown was counted: figures come from a cache and may be a little old.
+    as_of: datetime | None = None
+
+    def add(self, key: str, compute: Callable[[], T]) -> T:
+        """A figure from the cache (or counted now), the page's as-of time moved back to match."""
+        value, counted_at = cached_figure(key, compute)
+        self.as_of = counted_at if self.as_of is None else min(self.as_of, counted_at)
+        return value
+
+
+def cached_figure(key: str, compute: Callable[[], T]) -> tuple[T, datetime]:
+    """The figure cached under `key` with when it was counted, or `compute()` cached now.
+
+    The key must name everyone the figure may be shown to (see build_dashboard). Figures expire
+    after DASHBOARD_CACHE_SECONDS rather than on every change: requests are filed and decided
+    all day, and invalidating on each write would leave little cached when the load is high;
+    the page prints the as-of time instead. A cache that cannot be reached costs the queries,
+    never the page.
+    """
+    timeout = settings.DASHBOARD_CACHE_SECONDS
+    full_key = f"{CACHE_NAMESPACE}:{key}"
+    if timeout > 0:
+        try:
+            hit: tuple[T, datetime] | None = cache.get(full_key)
+        except RedisError:
+            logger.warning("dashboard cache unreachable; counting %s afresh", key, exc_info=True)
+            hit = None
+        if hit is not None:
+            return hit
+    entry = (compute(), timezone.now())
+    if timeout > 0:
+        try:
+            cache.set(full_key, entry, timeout)
+        except RedisError:
+            logger.warning("dashboard cache unreachable; %s not cached", key, exc_info=True)
+    return entry
 
 
 def week_starts(*, weeks: int = WEEKS, today: date | None = None) -> list[date]:
@@ -393,21 +442,32 @@ def reviewer_figures(reviewer: User | AnonymousUser) -> list[tuple[str, object]]
 
 
 def build_dashboard(user: User | AnonymousUser) -> Dashboard:
+    """The figures the user's roles may see, each cached under a key naming who may see it.
+
+    The role checks below run on every request and decide which figures are shown; the keys
+    decide who shares a cached figure. Figures about the whole queue or the whole list are
+    shared by everyone shown them; figures about requests are shared only within a visibility
+    scope (all requests, or one salesperson's); a reviewer's own figures are theirs alone.
+    """
+    from licensing.models import visibility_scope
+
     roles = roles_of(user)
     dashboard = Dashboard()
+    me = f"user:{user.pk}"
     if Role.REVIEWER in roles:
-        dashboard.tables["figures"] = reviewer_figures(user)
-        dashboard.charts.append(queue_by_age())
-        dashboard.charts.append(turnaround(user))
+        dashboard.tables["figures"] = dashboard.add(f"figures:{me}", lambda: reviewer_figures(user))
+        dashboard.charts.append(dashboard.add("queue-age", queue_by_age))
+        dashboard.charts.append(dashboard.add(f"turnaround:{me}", lambda: turnaround(user)))
     if roles:
-        dashboard.charts.append(requests_by_status(user))
-        dashboard.charts.append(decisions_over_time(user))
+        scope = visibility_scope(user)
+        dashboard.charts.append(dashboard.add(f"requests-by-status:{scope}", lambda: requests_by_status(user)))
+        dashboard.charts.append(dashboard.add(f"decisions:{scope}", lambda: decisions_over_time(user)))
         exports = [("Decisions (CSV)", "export_decisions")]
         if roles & {Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN}:
             exports.append(("The restricted list (CSV)", "export_list"))
         dashboard.tables["exports"] = exports
     if roles & {Role.COMPLIANCE_ADMIN, Role.AUDITOR}:
-        dashboard.charts.append(list_versions_over_time())
-        dashboard.charts.append(rescreens_over_time())
-        dashboard.tables["recent_versions"] = recent_versions()
+        dashboard.charts.append(dashboard.add("list-versions", list_versions_over_time))
+        dashboard.charts.append(dashboard.add("rescreens", rescreens_over_time))
+        dashboard.tables["recent_versions"] = dashboard.add("recent-versions", recent_versions)
     return dashboard

@@ -35,6 +35,27 @@ DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "csv", "txt"
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
+READ_ALL = "all"
+READ_NONE = "none"
+
+
+def visibility_scope(user: User | AbstractBaseUser | AnonymousUser | None) -> str:
+    """Which requests a user may read, named: users with the same scope read the same requests.
+
+    Reviewers, auditors and admins read all ("all"); Sales read their own ("applicant:<id>");
+    anyone else none ("none"). `for_user` filters by it, and caches of figures about requests
+    are keyed by it, so a cached figure is only ever shown to people who may read every request
+    it counts.
+    """
+    if user is None or not user.is_authenticated:
+        return READ_NONE
+    if has_role(user, Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN):  # type: ignore[arg-type]
+        return READ_ALL
+    if has_role(user, Role.SALES):  # type: ignore[arg-type]
+        return f"applicant:{user.pk}"
+    return READ_NONE
+
+
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def open(self) -> ApplicationQuerySet:
         """Submitted and not yet decided: the cases re-screening keeps watching."""
@@ -45,13 +66,12 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
 
     def for_user(self, user: User | AbstractBaseUser | AnonymousUser | None) -> ApplicationQuerySet:
         """What a user may read: Sales their own, reviewers, auditors and admins everything."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if has_role(user, Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN):  # type: ignore[arg-type]
+        scope = visibility_scope(user)
+        if scope == READ_ALL:
             return self.all()
-        if has_role(user, Role.SALES):  # type: ignore[arg-type]
-            return self.filter(applicant=user.pk)
-        return self.none()
+        if scope == READ_NONE or user is None:
+            return self.none()
+        return self.filter(applicant=user.pk)
 
     def with_hit_counts(self) -> ApplicationQuerySet:
         from compliance.models import Hit

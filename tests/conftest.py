@@ -48,6 +48,17 @@ def _fresh_screening_indexes() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # With REDIS_URL the cache is shared by every test (and process): a dashboard cached by one
+    # test must not answer the next, whose database holds other rows under the same ids.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Role fixtures create many users; the production hasher costs ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

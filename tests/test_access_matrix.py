@@ -165,6 +165,7 @@ MATRIX: dict[str, list[Rule]] = {
     "entity-history": [api("GET", SIGNED_IN, _entity)],
     "list-version-list": [api("GET", SIGNED_IN)],
     "list-version-detail": [api("GET", SIGNED_IN, _version)],
+    "list-version-changes": [api("GET", SIGNED_IN, _version)],
     "api-applications": [api("GET", SIGNED_IN), api("POST", ANY_SALES)],
     "api-application": [api("GET", OWNER_AND_READERS, _app), api("PATCH", OWNER, _draft)],
     "api-application-submit": [api("POST", OWNER, _draft)],

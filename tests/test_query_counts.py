@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +94,57 @@ def test_list_pages_do_not_query_per_entity(
         make_entity(f"Listed Company {i}", actor=compliance_admin, aliases=(f"LC{i}", f"Alias {i}"), country="RU")
     with django_assert_max_num_queries(few):
         assert client.get(url).status_code == 200
+
+
+def _import(tmp_path: Path, actor: User, count: int) -> int:
+    from entities.importers import import_list
+    from tests.entities.import_helpers import csl_row, write_csl_csv
+
+    rows = [csl_row(f"Imported Company {i}", addresses="Beijing, CN") for i in range(count)]
+    result = import_list(actor=actor, path=write_csl_csv(tmp_path / f"list-{count}.csv", rows))
+    assert result.version_number is not None
+    return result.version_number
+
+
+def test_a_versions_changes_cost_the_same_queries_for_3_rows_as_for_a_full_page(
+    tmp_path: Path,
+    compliance_admin: User,
+    auditor: User,
+    api_for: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = api_for(auditor)
+    small = _import(tmp_path, compliance_admin, 3)
+    few = _queries(client, f"/api/v1/list-versions/{small}/changes/")
+    large = _import(tmp_path, compliance_admin, 80)  # 80 added, the first 3 removed
+    with django_assert_max_num_queries(few):
+        response = client.get(f"/api/v1/list-versions/{large}/changes/")
+    assert (response.status_code, len(response.json()["results"])) == (200, 50)
+
+
+def test_an_entitys_history_costs_the_same_queries_for_2_events_as_for_a_full_page(
+    compliance_admin: User,
+    auditor: User,
+    api_for: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    import dataclasses
+
+    from entities.services import record_from_entity, update_entity
+
+    client = api_for(auditor)
+    entity = make_entity("Acme Rocket Works", actor=compliance_admin, aliases=("Acme",))
+    url = f"/api/v1/entities/{entity.pk}/history/"
+
+    def edit(i: int) -> None:
+        nonlocal entity
+        record = dataclasses.replace(record_from_entity(entity), remarks=f"remark {i}", aliases=("Acme", f"Acme {i}"))
+        entity = update_entity(actor=compliance_admin, entity=entity, record=record, reason=f"edit {i}")
+
+    edit(0)
+    few = _queries(client, url)
+    for i in range(1, 70):
+        edit(i)
+    with django_assert_max_num_queries(few):
+        response = client.get(url)
+    assert (response.status_code, response.json()["count"], len(response.json()["results"])) == (200, 71, 50)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pycountry
 
+from entities.countries import list_country_codes
 from entities.models import EntityType, LicensePolicy
 from entities.records import AddressRecord, EntityRecord
 
@@ -116,8 +117,8 @@ def _strip_and(part: str) -> str:
 
 @lru_cache(maxsize=1)
 def iso_codes() -> frozenset[str]:
-    # XK (Kosovo) is user-assigned but used by OFAC and BIS alike.
-    return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})
+    # The codes the list pages accept too: ISO 3166-1, Kosovo's XK and OFAC's former AN.
+    return list_country_codes()
 
 
 _TRAILING_CODE = re.compile(r"(?:^|,)\s*([A-Z]{2})\s*$")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
-from pathlib import Path
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -42,6 +47,7 @@ def start_import_job(
             add_file.name = "add.csv"
             job.add_file = add_file  # type: ignore[assignment]
     job.file = file  # type: ignore[assignment]
+    job.file_digests = {upload.name: _sha256(upload) for upload in (file, alt_file, add_file) if upload is not None}
     job.save()
     transaction.on_commit(lambda: run_import_job.delay(job.pk))
     return job
@@ -82,7 +88,67 @@ def run_job(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.stage = ""
     job.save()
+    if not job.changed_the_list:
+        # A dry run or a failure changed nothing: its file has nothing to prove, so it goes now.
+        try:
+            purge_job_files(job)
+        except OSError:
+            logger.exception("could not delete the files of import job %s; the daily purge retries", job.pk)
     return job
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def purge_job_files(job: ImportJob) -> ImportJob:
+    """Delete a finished job's uploaded files and record when; its summary and digests stay."""
+    if not job.finished:
+        raise ValueError(f"import job {job.pk} is still {job.status}: its files are in use")
+    storage = job.file.storage
+    names = [stored.name for stored in (job.file, job.alt_file, job.add_file) if stored.name]
+    for name in names:
+        storage.delete(name)  # a file already gone is no error
+    for folder in {str(PurePosixPath(name).parent) for name in names}:
+        _remove_empty_folder(storage, folder)
+    job.files_purged_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(files_purged_at=job.files_purged_at)
+    return job
+
+
+def _remove_empty_folder(storage: Storage, folder: str) -> None:
+    # Each upload has a folder of its own (imports/<token>/); FileSystemStorage leaves it behind.
+    if not isinstance(storage, FileSystemStorage):
+        return
+    with contextlib.suppress(OSError):  # not empty, or already gone
+        Path(storage.path(folder)).rmdir()
+
+
+def purge_import_files(*, now: datetime | None = None) -> list[int]:
+    """Delete the files of imports that finished more than IMPORT_FILE_RETENTION_DAYS ago.
+
+    The list version records what an import changed and the job keeps each file's SHA-256; the
+    raw file is kept only for the retention period. Idempotent: a purged job is skipped.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    due = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED],
+        finished_at__lt=cutoff,
+        files_purged_at__isnull=True,
+    ).order_by("finished_at")
+    purged: list[int] = []
+    for job in due:
+        try:
+            purge_job_files(job)
+        except OSError:
+            logger.exception("could not delete the files of import job %s; tomorrow's purge retries", job.pk)
+        else:
+            purged.append(job.pk)
+    return purged
 
 
 class _ProgressReporter:

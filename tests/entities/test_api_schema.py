@@ -42,6 +42,7 @@ def test_the_schema_covers_every_list_endpoint_and_only_the_offered_methods(sche
         "/api/v1/entities/{id}/history/": {"get"},
         "/api/v1/list-versions/": {"get"},
         "/api/v1/list-versions/{number}/": {"get"},
+        "/api/v1/list-versions/{number}/changes/": {"get"},
         "/api/v1/auth/token/": {"post"},
     }
     for path, methods in expected.items():
@@ -75,13 +76,28 @@ def test_the_schema_types_the_entity_bodies_and_filters(schema: dict[str, Any]) 
     assert parameters["active"]["type"] == "boolean"
     assert "presumption_of_denial" in parameters["policy"]["enum"]
 
-    history = schema["paths"]["/api/v1/entities/{id}/history/"]["get"]["responses"]["200"]
-    assert history["content"]["application/json"]["schema"]["items"]["$ref"].endswith("/HistoryEvent")
     version = components["ListVersionDetail"]["properties"]
     assert version["created_by"]["type"] == "string"
-    assert version["changes"]["items"]["$ref"].endswith("/ListVersionChange")
+    assert (version["changes_url"]["format"], version["changes_url"]["readOnly"]) == ("uri", True)
+    assert "changes" not in version
     number = schema["paths"]["/api/v1/list-versions/{number}/"]["get"]["parameters"][0]
     assert number["schema"]["type"] == "integer"
+
+
+@pytest.mark.parametrize(
+    ("path", "item"),
+    [
+        ("/api/v1/entities/{id}/history/", "HistoryEvent"),
+        ("/api/v1/list-versions/{number}/changes/", "ListVersionChange"),
+    ],
+)
+def test_the_schema_pages_the_history_and_a_versions_changes(schema: dict[str, Any], path: str, item: str) -> None:
+    operation = schema["paths"][path]["get"]
+    assert "page" in {p["name"] for p in operation["parameters"]}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = schema["components"]["schemas"][page]["properties"]
+    assert {"count", "next", "previous", "results"} <= set(properties)
+    assert properties["results"]["items"]["$ref"].endswith(f"/{item}")
 
 
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])

@@ -136,8 +136,9 @@ READ_ENDPOINTS: list[Callable[[Entity], str]] = [
     lambda e: f"/api/v1/entities/{e.pk}/history/",
     lambda e: "/api/v1/list-versions/",
     lambda e: f"/api/v1/list-versions/{e.last_version.number}/",  # type: ignore[union-attr]
+    lambda e: f"/api/v1/list-versions/{e.last_version.number}/changes/",  # type: ignore[union-attr]
 ]
-READ_IDS = ["entities", "entity", "history", "list-versions", "list-version"]
+READ_IDS = ["entities", "entity", "history", "list-versions", "list-version", "list-version-changes"]
 WRITE_ENDPOINTS: list[tuple[str, Callable[[Entity], str], dict[str, Any], int]] = [
     (
         "post",

@@ -173,7 +173,7 @@ def test_the_same_entity_cannot_be_added_twice(client_for: ClientFor, compliance
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("addresses", "No. 1 Keji Road | Shenzhen | XX", "not an ISO 3166-1 two-letter country code"),
+        ("addresses", "No. 1 Keji Road | Shenzhen | XX", "is not a country code the lists use"),
         ("addresses", "No. 1 Keji Road, Shenzhen, CN", "street | city | country"),
         ("reason", "", "This field is required"),
         ("name", "", "This field is required"),

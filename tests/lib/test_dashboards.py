@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -64,6 +65,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_list(
         client.get(reverse("dashboard"))
     for n in range(15):
         make_entity(f"Entity number {n}", actor=compliance_admin)
+    cache.clear()  # count the figures again, over more rows
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("dashboard")).status_code == 200
 
@@ -143,5 +145,6 @@ def test_the_reviewer_dashboard_query_count_does_not_grow_with_the_queue(
     for _ in range(6):
         file_request(sales)
         decide_request(reviewer, file_request(sales), outcome="returned")
+    cache.clear()  # count the figures again, over more rows
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("dashboard")).status_code == 200
