@@ -11,10 +11,13 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,11 +27,13 @@ from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application
+from licensing.models import Application, Document
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
     DecisionInputSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
     HitSerializer,
     RationaleSerializer,
     TimelineEventSerializer,
@@ -66,7 +71,10 @@ def with_embedded(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Load everything ApplicationSerializer embeds in a fixed number of queries."""
     hits = Hit.objects.select_related("party", "entity", "reviewed_by")
     return queryset.select_related("decision__decided_by", "licence").prefetch_related(
-        "parties", Prefetch("parties__hits", queryset=hits), "items", "documents"
+        "parties",
+        Prefetch("parties__hits", queryset=hits),
+        "items",
+        Prefetch("documents", queryset=Document.objects.select_related("uploaded_by")),
     )
 
 
@@ -182,6 +190,72 @@ class HistoryView(ApplicationAPIView):
     def get(self, request: Request, pk: int) -> Response:
         events = build_timeline(self.get_application(pk))
         return Response([event.as_dict() for event in events])
+
+
+class DocumentListView(ApplicationAPIView):
+    """GET the request's supporting documents; POST one (multipart, field `file`) to a draft (its applicant)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+    # A document arrives as a file, the way the browser form sends it; nothing else is parsed.
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(summary="The request's supporting documents", responses=DocumentSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        documents = self.get_application(pk).documents.select_related("uploaded_by")
+        return Response(DocumentSerializer(documents, many=True).data)
+
+    @extend_schema(
+        summary="Attach a document to a draft (its applicant; multipart, field `file`)",
+        request=DocumentUploadSerializer,
+        responses={201: DocumentSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        # Look the request up before reading the body: someone else's id is a 404 whatever is sent.
+        application = self.get_application(pk)
+        body = DocumentUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = run(
+            services.add_document, actor=request.user, application=application, upload=body.validated_data["file"]
+        )
+        if isinstance(result, Response):
+            return result
+        return Response(DocumentSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentView(ApplicationAPIView):
+    """GET the file of one document (anyone who may read the request); DELETE it from a draft (its applicant)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The file is not rendered by DRF, so a client asking for `application/octet-stream`
+        # must not be refused with 406; refusals (404 and the like) still come back as JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    def get_document(self, pk: int, doc: int) -> Document:
+        return get_object_or_404(Document, pk=doc, application=self.get_application(pk))
+
+    @extend_schema(
+        summary="Download a document's file", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
+    )
+    def get(self, request: Request, pk: int, doc: int) -> FileResponse:
+        document = self.get_document(pk, doc)
+        # Always a download of opaque bytes: the stored content type is what the uploader claimed.
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.name,
+            content_type="application/octet-stream",
+        )
+
+    @extend_schema(summary="Remove a document from a draft (its applicant)", responses={204: None})
+    def delete(self, request: Request, pk: int, doc: int) -> Response:
+        result = run(services.remove_document, actor=request.user, document=self.get_document(pk, doc))
+        if isinstance(result, Response):
+            return result
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class HitReviewView(APIView):

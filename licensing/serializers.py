@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.models import Hit
-from licensing.models import Application, Decision, Document, Licence, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Licence, LineItem, Party
 from licensing.services import ApplicationData, ItemData, PartyData
 
 
@@ -96,10 +98,29 @@ class LicenceSerializer(serializers.ModelSerializer[Licence]):
 
 
 class DocumentSerializer(serializers.ModelSerializer[Document]):
+    uploaded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Username of who attached the document."
+    )
+    download = serializers.SerializerMethodField(help_text="Where to GET the file itself.")
+
     class Meta:
         model = Document
-        fields = ["id", "name", "size", "content_type", "uploaded_at"]
+        fields = ["id", "name", "size", "content_type", "uploaded_by", "uploaded_at", "download"]
         read_only_fields = fields
+
+    def get_download(self, obj: Document) -> str:
+        return reverse("api-application-document", kwargs={"pk": obj.application_id, "doc": obj.pk})
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadedFileField(serializers.FileField):
+    """A file sent in a multipart body: described as binary (drf-spectacular's default is a URL)."""
+
+
+class DocumentUploadSerializer(serializers.Serializer[dict[str, Any]]):
+    # Only the shape is checked here (a non-empty file); the type and size limits are the model
+    # field's, applied by licensing.services.add_document for the page and the API alike.
+    file = UploadedFileField(help_text=f"{', '.join(DOCUMENT_EXTENSIONS)}; at most 10 MB.")
 
 
 class ApplicationSerializer(serializers.ModelSerializer[Application]):

@@ -202,7 +202,11 @@ def update_draft(*, actor: User, application: Application, data: ApplicationData
 
 @transaction.atomic
 def add_document(*, actor: User, application: Application, upload: UploadedFile) -> Document:
-    """Attach a supporting document to a draft (type and size limits on the model field)."""
+    """Attach a supporting document to a draft (type and size limits on the model field).
+
+    The one path for the page and the API alike: only the applicant, only while the request may
+    still be edited, and a refused or failed upload leaves neither a row nor a file behind.
+    """
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
@@ -217,7 +221,14 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
         uploaded_by=actor,
     )
     _full_clean(document, exclude=["application", "uploaded_by"])
-    _save(document, actor, f"Document added: {name}")
+    try:
+        _save(document, actor, f"Document added: {name}")
+    except BaseException:
+        # Storage writes the file before the row (and its history row) is inserted; if either
+        # fails, remove the file so no upload sits on disk without a record that accounts for it.
+        if getattr(document.file, "_committed", False) and document.file.name:
+            document.file.storage.delete(document.file.name)
+        raise
     return document
 
 

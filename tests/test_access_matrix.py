@@ -173,6 +173,8 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-assign": [api("POST", ONLY_REVIEWER, _app)],
     "api-application-decision": [api("POST", ONLY_REVIEWER, _app)],
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
+    "api-application-documents": [api("GET", OWNER_AND_READERS, _app), api("POST", OWNER, _draft)],
+    "api-application-document": [api("GET", OWNER_AND_READERS, _document), api("DELETE", OWNER, _draft_document)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],

@@ -4,6 +4,7 @@ cookies, and an audit trail that nothing in the product can rewrite."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from typing import Any
@@ -169,6 +170,102 @@ def test_plain_http_is_redirected_to_https_in_production(settings: Any) -> None:
     response = Client().get(reverse("login"))
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
+
+
+# --- Content-Security-Policy: nothing inline, nothing from elsewhere, no framing ----------------
+
+STRICT_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def _policy(response: Any) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    directives = [part.split() for part in header.split(";") if part.strip()]
+    return {name: sources for name, *sources in directives}
+
+
+def _without_nonces(policy: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [s for s in sources if not s.startswith("'nonce-")] for name, sources in policy.items()}
+
+
+@pytest.mark.django_db
+def test_pages_the_api_and_error_pages_carry_the_strict_content_security_policy(
+    client_for: Any, api_for: Any, sales: User
+) -> None:
+    signed_in = client_for(sales)
+    responses = {
+        "log-in page": Client().get(reverse("login")),
+        "dashboard": signed_in.get(reverse("dashboard")),
+        "a page the role may not see (403)": signed_in.get(reverse("licensing:queue")),
+        "a missing page (404)": signed_in.get("/no-such-page/"),
+        "an API list": api_for(sales).get("/api/v1/applications/"),
+        "the OpenAPI schema": Client().get(reverse("schema")),
+    }
+    assert responses["a page the role may not see (403)"].status_code == 403
+    assert responses["a missing page (404)"].status_code == 404
+    for what, response in responses.items():
+        assert _without_nonces(_policy(response)) == STRICT_POLICY, what
+
+
+@pytest.mark.django_db
+def test_the_dashboard_charts_style_carries_the_nonce_the_header_allows(
+    client_for: Any, compliance_admin: User
+) -> None:
+    make_entity("Acme Rocket Works", actor=compliance_admin)
+    client = client_for(compliance_admin)
+    first, second = client.get(reverse("dashboard")), client.get(reverse("dashboard"))
+    page = first.content.decode()
+    nonces = [s for s in _policy(first)["style-src"] if s.startswith("'nonce-")]
+    assert len(nonces) == 1
+    nonce = nonces[0][len("'nonce-") : -1]
+    assert page.count("<style") >= 1
+    assert page.count("<style") == page.count(f'<style nonce="{nonce}"')
+    assert "<script" not in page, "pygal's inline settings script must not reach the page"
+    assert f"'nonce-{nonce}'" not in second["Content-Security-Policy"], "a nonce is never reused"
+
+
+@pytest.mark.django_db
+def test_only_the_api_docs_relax_the_policy_and_never_for_scripts() -> None:
+    swagger = _policy(Client().get(reverse("api-docs")))
+    assert swagger == {**STRICT_POLICY, "img-src": ["'self'", "data:"]}
+    swagger_script = Client().get(reverse("api-docs") + "?script")
+    assert swagger_script["Content-Type"].startswith("application/javascript")
+    redoc = _policy(Client().get(reverse("api-redoc")))
+    assert redoc == {
+        **STRICT_POLICY,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+    }
+
+
+# Rendered to PDF by xhtml2pdf on the server, never served to a browser.
+NOT_SERVED_AS_HTML = {"exports/case_file_pdf.html"}
+
+
+def test_no_template_has_an_inline_script_style_or_event_handler() -> None:
+    offenders = []
+    root = REPO_ROOT / "templates"
+    for path in sorted(root.rglob("*.html")):
+        name = str(path.relative_to(root))
+        if name in NOT_SERVED_AS_HTML:
+            continue
+        text = path.read_text()
+        found = [
+            *re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text),
+            *re.findall(r"<style\b[^>]*>", text),
+            *re.findall(r"\s(?:style|on[a-z]+)=[\"']", text),
+        ]
+        offenders += [f"{name}: {snippet.strip()}" for snippet in found]
+    assert not offenders, f"the Content-Security-Policy would refuse these; use static files and classes: {offenders}"
 
 
 # --- The audit trail is append-only --------------------------------------------------------------

@@ -134,6 +134,10 @@ API: list[tuple[str, str, str, str | None, tuple[int | None, ...]]] = [
     ("assign", "post", "/api/v1/applications/{}/assign/", "submitted", (401, 403, 403, None, 403, 403)),
     ("decision", "post", "/api/v1/applications/{}/decision/", "submitted", (401, 403, 403, None, 403, 403)),
     ("history", "get", "/api/v1/applications/{}/history/", "submitted", (401, 200, 404, 200, 200, 200)),
+    ("documents", "get", "/api/v1/applications/{}/documents/", "draft", (401, 200, 404, 200, 200, 200)),
+    ("document_upload", "post", "/api/v1/applications/{}/documents/", "draft", (401, None, 404, 403, 403, 403)),
+    ("document", "get", "/api/v1/applications/{}/documents/{}/", "document", (401, 200, 404, 200, 200, 200)),
+    ("document_delete", "delete", "/api/v1/applications/{}/documents/{}/", "document", (401, None, 404, 403, 403, 403)),
     ("hit_clear", "post", "/api/v1/hits/{}/clear/", "hit", (401, 403, 403, None, 403, 403)),
     ("hit_confirm", "post", "/api/v1/hits/{}/confirm/", "hit", (401, 403, 403, None, 403, 403)),
     ("hit_acknowledge", "post", "/api/v1/hits/{}/acknowledge/", "hit", (401, 403, 403, None, 403, 403)),
@@ -150,10 +154,16 @@ def test_api_endpoints_enforce_roles_and_ownership(
     role: str,
     want: int,
 ) -> None:
-    url = path.format(cases[case].pk) if case else path
+    url = path.format(*cases[case]) if case == "document" else path.format(cases[case].pk) if case else path
     before = _snapshot(cases)
-    body = {"outcome": "approved", "rationale": "Forged.", "destination_country": "DE"}
-    response = getattr(_api_client(people[role]), method)(url, body, format="json")
+    client = _api_client(people[role])
+    if path.endswith("/documents/") and method == "post":
+        # A well-formed upload, so that only the role or ownership rule can refuse it.
+        upload = SimpleUploadedFile("forged.pdf", b"%PDF-1.4", content_type="application/pdf")
+        response = client.post(url, {"file": upload}, format="multipart")
+    else:
+        body = {"outcome": "approved", "rationale": "Forged.", "destination_country": "DE"}
+        response = getattr(client, method)(url, body, format="json")
     assert response.status_code == want
     assert _snapshot(cases) == before
 
