@@ -37,6 +37,8 @@ def render(client: Client) -> tuple[str, list[str]]:
 
 
 def without_csrf_token(page: str) -> str:
+    # The CSRF token and the Content-Security-Policy nonce are drawn afresh for every response.
+    page = re.sub(r'nonce="[^"]+"', "", page)
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
 
 
