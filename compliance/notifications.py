@@ -58,7 +58,7 @@ def record_new_hits(hit_ids: Sequence[int], *, key: str) -> list[Notification]:
     by_case: dict[int, list[Hit]] = {}
     for hit in hits:
         by_case.setdefault(hit.party.application_id, []).append(hit)
-    written: list[Notification] = []
+    drafts: list[Notification] = []
     for application_id, case_hits in sorted(by_case.items()):
         application = case_hits[0].party.application
         lines = [
@@ -74,32 +74,44 @@ def record_new_hits(hit_ids: Sequence[int], *, key: str) -> list[Notification]:
         recipients = sorted({*reviewers, *([application.applicant.email] if application.applicant.email else [])})
         if not recipients:
             continue
-        notification, _ = Notification.objects.get_or_create(
-            key=f"new-hits:{key}:application-{application_id}",
-            defaults={
-                "application": application,
-                "subject": f"{application.reference}: new screening hit",
-                "body": "\n".join(lines),
-                "recipients": recipients,
-            },
+        drafts.append(
+            Notification(
+                key=f"new-hits:{key}:application-{application_id}",
+                application=application,
+                subject=f"{application.reference}: new screening hit",
+                body="\n".join(lines),
+                recipients=recipients,
+            )
         )
-        written.append(notification)
+    # One statement for a chunk's e-mails; a key written before (the same unit of work again)
+    # keeps its first row.
+    Notification.objects.bulk_create(drafts, ignore_conflicts=True)
+    written = list(Notification.objects.filter(key__in=[d.key for d in drafts]).order_by("pk"))
     ids = [n.pk for n in written if n.sent_at is None]
-    transaction.on_commit(lambda: [enqueue(pk) for pk in ids])
+    transaction.on_commit(lambda: enqueue_many(ids))
     return written
 
 
 def enqueue(notification_id: int) -> bool:
     """Hand an e-mail to Celery; a broker that is down (or a failed send) leaves it to the sweeper."""
+    return bool(enqueue_many([notification_id]))
+
+
+def enqueue_many(notification_ids: Sequence[int]) -> list[int]:
+    """Hand e-mails to Celery; returns those handed over. The rest are left to the sweeper."""
     from compliance.tasks import send_notification
 
-    try:
-        send_notification.apply_async((notification_id,), retry=False)
-    except Exception:
-        log.warning("Could not hand e-mail %s to a worker; the sweeper will retry", notification_id, exc_info=True)
-        return False
-    Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(enqueued_at=timezone.now())
-    return True
+    sent: list[int] = []
+    for notification_id in notification_ids:
+        try:
+            send_notification.apply_async((notification_id,), retry=False)
+        except Exception:
+            log.warning("Could not hand e-mail %s to a worker; the sweeper will retry", notification_id, exc_info=True)
+            break
+        sent.append(notification_id)
+    if sent:
+        Notification.objects.filter(pk__in=sent, sent_at__isnull=True).update(enqueued_at=timezone.now())
+    return sent
 
 
 def send(notification_id: int) -> bool:
@@ -143,6 +155,5 @@ def sweep(*, now: datetime | None = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for notification_id in ids:
-        enqueue(notification_id)
+    enqueue_many(ids)
     return ids

@@ -60,3 +60,13 @@ def test_the_api_gives_a_token_for_a_username_and_password() -> None:
     assert len(response.json()["token"]) == 40
     bad = client.post("/api/v1/auth/token/", {"username": "rita", "password": "wrong"})
     assert bad.status_code == 400
+
+
+def test_an_overlong_username_is_a_clear_400_and_records_no_attempt() -> None:
+    from axes.models import AccessAttempt
+    from rest_framework.test import APIClient
+
+    response = APIClient().post("/api/v1/auth/token/", {"username": "x" * 300, "password": "guess"})
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert not AccessAttempt.objects.exists()
