@@ -332,38 +332,41 @@ def _align(
     thin: bool = False,
 ) -> _Alignment:
     """Greedy one-to-one token alignment, best pairs first."""
-    scored = [(sim, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb) if (sim := _token_sim(a, b, thin)) > 0.0]
+    scored = [
+        (sim, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb) if (sim := _token_sim(a, b, thin)) > 0.0
+    ]
     scored.sort(reverse=True)
-    used_a: set[int] = set()
-    used_b: set[int] = set()
+    # Bit masks of the tokens already paired: this runs for every shortlisted pair.
+    used_a = used_b = 0
     pairs: list[tuple[str, str, float]] = []
     got_a = got_b = 0.0
-    left_a: list[str]
-    left_b: list[str]
     for sim, i, j in scored:
-        if i in used_a or j in used_b:
+        if used_a >> i & 1 or used_b >> j & 1:
             continue
-        used_a.add(i)
-        used_b.add(j)
+        used_a |= 1 << i
+        used_b |= 1 << j
         pairs.append((ta[i], tb[j], sim))
         got_a += sim * wa[i]
         got_b += sim * wb[j]
-    left_a = [t for i, t in enumerate(ta) if i not in used_a]
-    left_b = [t for j, t in enumerate(tb) if j not in used_b]
+    left_a = [t for i, t in enumerate(ta) if not used_a >> i & 1]
+    left_b = [t for j, t in enumerate(tb) if not used_b >> j & 1]
     # Unmatched tokens on both sides mean the names disagree, not that one is shorter.
     # Numbers are left out: vessels and units are renumbered ("Snow Storm 1" / "2").
-    weighty_a = any(t not in PARTICLES and not t.isdigit() for t in left_a)
-    weighty_b = any(t not in PARTICLES and not t.isdigit() for t in left_b)
+    conflict = bool(left_a and left_b) and _weighty(left_a) and _weighty(left_b)
     return _Alignment(
         cov_a=got_a / sum(wa) if wa else 0.0,
         cov_b=got_b / sum(wb) if wb else 0.0,
         pairs=pairs,
         left_a=left_a,
         left_b=left_b,
-        conflict=weighty_a and weighty_b,
+        conflict=conflict,
         # Only a name met inside a longer one is judged by the thin rule; a typo is not.
         thin=thin and bool(left_a or left_b),
     )
+
+
+def _weighty(tokens: list[str]) -> bool:
+    return any(t not in PARTICLES and not t.isdigit() for t in tokens)
 
 
 def _merged(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[tuple[str, ...], bool] | None:
