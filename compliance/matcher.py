@@ -332,9 +332,7 @@ def _align(
     thin: bool = False,
 ) -> _Alignment:
     """Greedy one-to-one token alignment, best pairs first."""
-    scored = [
-        (sim, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb) if (sim := _token_sim(a, b, thin)) > 0.0
-    ]
+    scored = [(sim, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb) if (sim := _token_sim(a, b, thin)) > 0.0]
     scored.sort(reverse=True)
     # Bit masks of the tokens already paired: this runs for every shortlisted pair.
     used_a = used_b = 0

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -97,24 +98,29 @@ def enqueue(notification_id: int) -> bool:
     return bool(enqueue_many([notification_id]))
 
 
+# E-mails handed to one task: one mail-server connection serves them all.
+SEND_BATCH = 100
+
+
 def enqueue_many(notification_ids: Sequence[int]) -> list[int]:
-    """Hand e-mails to Celery; returns those handed over. The rest are left to the sweeper."""
-    from compliance.tasks import send_notification
+    """Hand e-mails to Celery in batches; returns those handed over. The rest wait for the sweeper."""
+    from compliance.tasks import send_notifications
 
     sent: list[int] = []
-    for notification_id in notification_ids:
+    for start in range(0, len(notification_ids), SEND_BATCH):
+        batch = list(notification_ids[start : start + SEND_BATCH])
         try:
-            send_notification.apply_async((notification_id,), retry=False)
+            send_notifications.apply_async((batch,), retry=False)
         except Exception:
-            log.warning("Could not hand e-mail %s to a worker; the sweeper will retry", notification_id, exc_info=True)
+            log.warning("Could not hand e-mails %s to a worker; the sweeper will retry", batch, exc_info=True)
             break
-        sent.append(notification_id)
+        sent.extend(batch)
     if sent:
         Notification.objects.filter(pk__in=sent, sent_at__isnull=True).update(enqueued_at=timezone.now())
     return sent
 
 
-def send(notification_id: int) -> bool:
+def send(notification_id: int, *, connection: BaseEmailBackend | None = None) -> bool:
     """Send one e-mail unless it is sent or being sent; True if this call sent it.
 
     The row stays locked while the mail server is talked to, so a concurrent run skips it; a
@@ -134,6 +140,7 @@ def send(notification_id: int) -> bool:
                 message=notification.body,
                 from_email=None,
                 recipient_list=list(notification.recipients),
+                connection=connection,
             )
             notification.sent_at = timezone.now()
             notification.attempts += 1
@@ -145,6 +152,22 @@ def send(notification_id: int) -> bool:
         )
         raise
     return True
+
+
+def send_many(notification_ids: Sequence[int]) -> int:
+    """Send each e-mail as `send` would, over one mail-server connection; returns how many were sent.
+
+    A re-screen can raise thousands of e-mails, and Django opens a connection per `send_mail`
+    otherwise. One that fails is counted on its row and left to the sweeper; the rest still go.
+    """
+    sent = 0
+    with get_connection() as connection:
+        for notification_id in notification_ids:
+            try:
+                sent += send(notification_id, connection=connection)
+            except Exception:
+                log.warning("E-mail %s was not sent; the sweeper will retry", notification_id, exc_info=True)
+    return sent
 
 
 def sweep(*, now: datetime | None = None) -> list[int]:

@@ -61,6 +61,14 @@ def send_notification(notification_id: int) -> bool:
     return notifications.send(notification_id)
 
 
+@shared_task(name="compliance.tasks.send_notifications")
+def send_notifications(notification_ids: list[int]) -> int:
+    """Send a batch of outbox e-mails over one connection; sent ones are skipped."""
+    from compliance import notifications
+
+    return notifications.send_many(notification_ids)
+
+
 @shared_task(name="compliance.tasks.nightly_full_rescreen")
 def nightly_full_rescreen() -> int:
     """Beat: screen every open case against the whole list once a night, whatever changed."""

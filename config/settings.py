@@ -224,6 +224,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     # E-mails are I/O, not screening: they must not wait behind a big re-screen (exact names win over globs).
     "compliance.tasks.send_notification": {"queue": "default"},
+    "compliance.tasks.send_notifications": {"queue": "default"},
     "compliance.tasks.*": {"queue": "screening"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {

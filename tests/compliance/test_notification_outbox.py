@@ -237,3 +237,39 @@ def test_an_email_committed_while_the_broker_was_down_is_sent_by_a_worker_once_s
 
     wait_for(sent, message="the worker to send the swept e-mail")
     assert notification.attempts == 1
+
+
+def test_a_batch_goes_over_one_connection_and_one_failure_does_not_stop_the_rest(
+    new_hit: Hit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = written(new_hit)
+    # Two more e-mails for other units of work on the same case.
+    more = [
+        Notification.objects.create(
+            key=f"other:{i}", application=first.application, subject=f"s{i}", body="b", recipients=["a@example.com"]
+        )
+        for i in range(2)
+    ]
+    opened: list[Any] = []
+    real = notifications.get_connection
+
+    def counting_connection(*args: Any, **kwargs: Any) -> Any:
+        opened.append(1)
+        return real(*args, **kwargs)
+
+    real_send_mail = notifications.send_mail
+
+    def failing_for_the_second(*args: Any, **kwargs: Any) -> int:
+        if kwargs.get("subject") == "s0":
+            raise Boom("mail server said no")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "get_connection", counting_connection)
+    monkeypatch.setattr(notifications, "send_mail", failing_for_the_second)
+
+    assert notifications.send_many([first.pk, more[0].pk, more[1].pk]) == 2
+
+    assert len(opened) == 1
+    assert sorted(m.subject for m in mail.outbox) == sorted([first.subject, "s1"])
+    failed = Notification.objects.get(pk=more[0].pk)
+    assert failed.sent_at is None and failed.attempts == 1 and "mail server said no" in failed.last_error
