@@ -7,7 +7,7 @@ status through the one table (IllegalTransition), and saves with `_history_user`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -496,31 +496,30 @@ def _hit_for_review(hit: Hit) -> Hit:
     return Hit.objects.select_related("party__application").get(pk=hit.pk)
 
 
-@transaction.atomic
-def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
-    """Clear a false positive; the determination is made again without it."""
-    hit = hit_services.clear_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
+def _review_hit(verdict: Callable[..., Hit], *, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Record a reviewer's verdict on a hit, then make the request's determination again."""
+    hit = verdict(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
     application = Application.objects.select_for_update().get(pk=hit.party.application_id)
     refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
     return hit
+
+
+@transaction.atomic
+def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Clear a false positive; the determination is made again without it."""
+    return _review_hit(hit_services.clear_hit, actor=actor, hit=hit, rationale=rationale)
 
 
 @transaction.atomic
 def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """Confirm that a party is the listed entity."""
-    hit = hit_services.confirm_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
-    application = Application.objects.select_for_update().get(pk=hit.party.application_id)
-    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
-    return hit
+    return _review_hit(hit_services.confirm_hit, actor=actor, hit=hit, rationale=rationale)
 
 
 @transaction.atomic
 def acknowledge_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """Acknowledge a hit a list change resolved, so it no longer holds up approval."""
-    hit = hit_services.acknowledge_hit(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
-    application = Application.objects.select_for_update().get(pk=hit.party.application_id)
-    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
-    return hit
+    return _review_hit(hit_services.acknowledge_hit, actor=actor, hit=hit, rationale=rationale)
 
 
 @transaction.atomic
