@@ -235,32 +235,36 @@ def record_hits(
     return newly_open
 
 
-def screen_parties(*, parties: Iterable[Party], actor: User | None) -> list[Hit]:
-    """Screen each party against the current list; every match at or above the threshold is a hit."""
+def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
+    """Screen each party against the current list; every match at or above the threshold is a hit.
+
+    Returns how many hits the screening found (new, refreshed or found again unchanged). The
+    hits are written with `record_hits`, as re-screening writes them: one locked lookup and
+    bulk writes, whatever the number of parties and matches.
+    """
     index = get_index()
     threshold = ScreeningConfig.load().threshold
-    found: list[Hit] = []
-    with transaction.atomic():
-        for party in parties:
-            matches = index.search(
+    results = [
+        (
+            party,
+            index.search(
                 party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
-            )
-            entities = Entity.objects.in_bulk([m.key for m in matches])
-            for match in matches:
-                entity = entities.get(match.key)
-                if entity is None:  # removed since the index was built
-                    continue
-                hit, _ = record_hit(
-                    party=party,
-                    entity=entity,
-                    match=match,
-                    list_version=index.version,
-                    threshold=threshold,
-                    actor=actor,
-                    reason=f"Screened against list version {index.version}",
-                )
-                found.append(hit)
-    return found
+            ),
+        )
+        for party in parties
+    ]
+    entities = Entity.objects.in_bulk({match.key for _, matches in results for match in matches})
+    # An entity removed since the index was built is skipped; the next re-screen settles it.
+    found = [(party, entities[m.key], m) for party, matches in results for m in matches if m.key in entities]
+    with transaction.atomic():
+        record_hits(
+            found,
+            list_version=index.version,
+            threshold=threshold,
+            actor=actor,
+            reason=f"Screened against list version {index.version}",
+        )
+    return len(found)
 
 
 def _check_reviewer(*, actor: User, hit: Hit) -> None:

@@ -323,7 +323,7 @@ def submit(*, actor: User, application: Application) -> Application:
     application.determination = compute_determination(application).as_dict()
     if found:
         application.needs_attention = True
-        application.attention_reason = f"{len(found)} screening hit(s) to review"
+        application.attention_reason = f"{found} screening hit(s) to review"
     _save(application, actor, "Submitted")
     return application
 

@@ -148,3 +148,35 @@ def test_an_entitys_history_costs_the_same_queries_for_2_events_as_for_a_full_pa
     with django_assert_max_num_queries(few):
         response = client.get(url)
     assert (response.status_code, response.json()["count"], len(response.json()["results"])) == (200, 71, 50)
+
+
+def test_submitting_costs_the_same_queries_for_one_hit_as_for_many(
+    sales: User,
+    compliance_admin: User,
+    api_for: Callable[[User], APIClient],
+) -> None:
+    """Screening on submit records its hits in bulk, and the response embeds them without a query each."""
+    from compliance.models import Hit
+    from licensing.models import Party
+    from tests.licensing.factories import make_application, party
+
+    for i in range(8):
+        make_entity(f"Acme Rocket Works {i}", actor=compliance_admin, country="CN", aliases=(f"Acme Rockets {i}",))
+    make_entity("Zenith Avionics Bureau", actor=compliance_admin, country="CN")
+    client = api_for(sales)
+
+    def submit(*names: str) -> int:
+        application = make_application(
+            applicant=sales, destination="CN", parties=[party(name, country="CN") for name in names]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(f"/api/v1/applications/{application.pk}/submit/")
+        assert response.status_code == 200, response.content
+        assert len(response.json()["hits"]) == Hit.objects.filter(party__application=application).count()
+        return len(captured.captured_queries)
+
+    one = submit("Zenith Avionics Bureau")
+    assert Hit.objects.count() == 1
+    many = submit("Acme Rocket Works", "Acme Rockets")
+    assert Hit.objects.filter(party__role=Party.Role.END_USER).count() >= 1 + 2 * 8
+    assert many <= one, f"{one} queries for one party and one hit, {many} for two parties and 16 hits"
