@@ -721,6 +721,9 @@ def screened_against(application: Application) -> dict[str, Any]:
     """
     current = ListVersion.current_number()
     last = application.last_screened_version
+    if last is not None and last >= current:
+        # Screened against the current version already (the usual case): nothing to work out.
+        return {"last_screened_version": last, "current_version": current, "out_of_date": False}
     is_open = last is not None and open_applications().filter(pk=application.pk).exists()
     if is_open and last is not None:
         last = max(last, screened_through())

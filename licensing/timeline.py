@@ -86,13 +86,14 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
 
 def build_timeline(application: Application) -> list[TimelineEvent]:
     app_id = application.pk
-    party_ids = list(Party.history.filter(id__isnull=False, application_id=app_id).values_list("id", flat=True))
+    # Every party the request ever had, deleted ones included: their hits belong to its story.
+    party_ids = Party.history.filter(id__isnull=False, application_id=app_id).values("id")
     querysets: list[tuple[type[models.Model], Any]] = [
         (Application, Application.history.filter(id=app_id)),
         (Party, Party.history.filter(application_id=app_id)),
         (LineItem, LineItem.history.filter(application_id=app_id)),
         (Document, Document.history.filter(application_id=app_id)),
-        (Hit, Hit.history.filter(party_id__in=set(party_ids))),
+        (Hit, Hit.history.filter(party_id__in=party_ids)),
         (Decision, Decision.history.filter(application_id=app_id)),
         (Licence, Licence.history.filter(application_id=app_id)),
     ]
