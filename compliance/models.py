@@ -149,8 +149,10 @@ class RescreenJob(models.Model):
 class RescreenChunk(models.Model):
     """One unit of a job's work; `done` flips once, so a redelivered chunk does nothing.
 
-    A chunk is either a slice of open-case parties by id (full jobs) or a few list entities
-    (delta jobs): fixed when the job is planned, so every worker that runs it does the same work.
+    A chunk is either a slice of open-case parties (full jobs) or a few list entities (delta
+    jobs): fixed when the job is planned, so every worker that runs it does the same work.
+    Full jobs list their parties' ids in `party_ids`; chunks planned before that field existed
+    hold an id range instead.
     """
 
     class Action(models.TextChoices):
@@ -163,6 +165,7 @@ class RescreenChunk(models.Model):
     action = models.CharField(max_length=16, choices=Action.choices)
     first_party_id = models.BigIntegerField(null=True, blank=True)
     last_party_id = models.BigIntegerField(null=True, blank=True)
+    party_ids = models.JSONField(default=list, blank=True)
     entity_ids = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
     hits_found = models.PositiveIntegerField(default=0)

@@ -164,16 +164,18 @@ def plan_job(job_id: int, *, party_chunk_size: int | None = None, entity_chunk_s
         chunks: list[RescreenChunk] = []
         if job.kind == RescreenJob.Kind.FULL:
             size = party_chunk_size or _setting("RESCREEN_PARTY_CHUNK_SIZE", PARTY_CHUNK_SIZE)
-            ids = list(open_parties().order_by("pk").values_list("pk", flat=True))
+            # In name order, every party of one name lands in one chunk, and the worker process
+            # that runs it scores that name once (the index's name-stage cache). In id order the
+            # same customers recur across chunks that different processes run, each scoring them
+            # again: on the 100,000-party bench, 54,000 name scorings instead of 46,000.
+            ids = list(open_parties().order_by("name", "pk").values_list("pk", flat=True))
             for number, start in enumerate(range(0, len(ids), size)):
-                part = ids[start : start + size]
                 chunks.append(
                     RescreenChunk(
                         job=job,
                         index=number,
                         action=RescreenChunk.Action.PARTIES,
-                        first_party_id=part[0],
-                        last_party_id=part[-1],
+                        party_ids=ids[start : start + size],
                     )
                 )
         else:
@@ -494,12 +496,11 @@ _PARTY_FIELDS = ("pk", "application_id", "name", "country", "address")
 def _screen_parties(chunk: RescreenChunk, *, threshold: float, actor: User, job: RescreenJob) -> ChunkOutcome:
     """A slice of open parties against the whole list (full re-screens)."""
     index = get_index()
-    parties = list(
-        open_parties()
-        .filter(pk__gte=chunk.first_party_id or 0, pk__lte=chunk.last_party_id or 0)
-        .only(*_PARTY_FIELDS)
-        .order_by("pk")
-    )
+    if chunk.party_ids:
+        selected = open_parties().filter(pk__in=chunk.party_ids)
+    else:  # planned before chunks listed their parties: an id range
+        selected = open_parties().filter(pk__gte=chunk.first_party_id or 0, pk__lte=chunk.last_party_id or 0)
+    parties = list(selected.only(*_PARTY_FIELDS).order_by("pk"))
     outcome = _record_matches(
         _screen(parties, index, threshold=threshold), version=index.version, threshold=threshold, actor=actor, job=job
     )

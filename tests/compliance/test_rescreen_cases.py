@@ -17,7 +17,7 @@ from entities.models import Entity, ListVersion
 from entities.services import create_entity, delist_entity, update_entity
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application, Licence
+from licensing.models import Application, Licence, Party
 from licensing.status import LicenceStatus, Status
 from tests.factories import make_record, make_user
 from tests.licensing.factories import make_application, party
@@ -202,6 +202,46 @@ def test_a_full_rescreen_screens_every_open_party_in_chunks_and_stamps_the_versi
     assert Hit.objects.get().party.application == hit_case
     current = ListVersion.current_number()
     assert all(a.last_screened_version == current for a in Application.objects.filter(pk__in=[c.pk for c in cases]))
+
+
+def test_a_full_rescreen_puts_every_party_of_one_name_in_one_chunk(
+    list_entity: Callable[..., Entity], admin: Any
+) -> None:
+    """So the worker process that runs the chunk scores the name once, not once per process."""
+    list_entity("Tianjin Aurora Drone Works", country="CN")
+    names = ["Zeta Trading", "Alpha Trading", "Zeta Trading", "Mid Trading", "Alpha Trading", "Zeta Trading"]
+    for name in names:
+        make_application(destination="CN", parties=[party(name, country="CN")], submitted=True)
+    job = rescreen.request_full_rescreen(actor=admin, reason="audit")
+    assert rescreen.plan_job(job.pk, party_chunk_size=3) == 2
+    chunks = [
+        sorted(Party.objects.filter(pk__in=chunk.party_ids).values_list("name", flat=True))
+        for chunk in RescreenChunk.objects.filter(job=job).order_by("index")
+    ]
+    assert chunks == [["Alpha Trading", "Alpha Trading", "Mid Trading"], ["Zeta Trading"] * 3]
+    job = run_job(job)
+    assert job.parties_screened == len(names) and job.status == RescreenJob.Status.DONE
+
+
+def test_a_chunk_planned_as_an_id_range_still_runs(list_entity: Callable[..., Entity], admin: Any) -> None:
+    """Chunks planned before chunks listed their parties (an upgrade mid-job) screen their range."""
+    list_entity("Tianjin Aurora Drone Works", country="CN")
+    hit_case = make_application(
+        destination="CN", parties=[party("Tianjin Aurora Drone Works", country="CN")], submitted=True
+    )
+    Hit.objects.all().delete()
+    job = rescreen.request_full_rescreen(actor=admin, reason="audit")
+    RescreenChunk.objects.create(
+        job=job,
+        index=0,
+        action=RescreenChunk.Action.PARTIES,
+        first_party_id=hit_case.parties.get().pk,
+        last_party_id=hit_case.parties.get().pk,
+    )
+    RescreenJob.objects.filter(pk=job.pk).update(total_chunks=1)
+    job = run_job(job)
+    assert job.parties_screened == 1
+    assert Hit.objects.get().party.application == hit_case
 
 
 def test_a_case_is_out_of_date_until_the_delta_of_the_new_version_is_done(
