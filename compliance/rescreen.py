@@ -593,7 +593,11 @@ def _resolve_delisted(chunk: RescreenChunk, *, actor: User, job: RescreenJob) ->
     outcome = ChunkOutcome()
     reason = f"Entity delisted in list version {job.list_version}"
     affected: set[int] = set()
-    hits = Hit.objects.select_for_update().filter(entity_id__in=chunk.entity_ids, status=Hit.Status.OPEN)
+    # Only entities still delisted: a later version may have listed one again before this job
+    # ran (a queue backed up, a worker down), and its hits then still stand.
+    hits = Hit.objects.select_for_update().filter(
+        entity_id__in=chunk.entity_ids, entity__delisted_on__isnull=False, status=Hit.Status.OPEN
+    )
     for hit in hits.select_related("party"):
         hit.transition(Hit.Action.DELIST)
         hit.list_version = job.list_version

@@ -125,6 +125,23 @@ def test_delisting_resolves_the_open_hit_as_entity_delisted(
     assert "delisted" in hit.history.latest().history_change_reason.lower()  # type: ignore[union-attr]
 
 
+def test_a_late_delisting_job_leaves_alone_an_entity_listed_again_since(
+    open_request: Application, list_entity: Callable[..., Entity], admin: Any
+) -> None:
+    from entities.services import begin_version, finish_version
+
+    entity = list_entity("Shenzhen Bluewave Semiconductor", country="CN")
+    run_job(latest_job())
+    delist_entity(actor=admin, entity=entity, reason="Removed by 89 FR 1234")
+    delisting = latest_job()
+    # Listed again by a later version (as an import would) before the delisting job ran.
+    Entity.objects.filter(pk=entity.pk).update(delisted_on=None)
+    finish_version(begin_version(actor=admin, kind="import", reason="relisted by 89 FR 5678"), [])
+    job = run_job(delisting)
+    assert job.status == RescreenJob.Status.DONE and job.delisted_hits == 0
+    assert Hit.objects.get().status == Hit.Status.OPEN
+
+
 def test_running_a_chunk_twice_records_each_hit_once(
     open_request: Application, list_entity: Callable[..., Entity]
 ) -> None:
