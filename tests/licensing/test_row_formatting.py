@@ -47,3 +47,26 @@ def test_the_status_badge_is_coloured_by_status(status: str, html: str) -> None:
     from licensing.models import Application
 
     assert status_badge(Application(status=status)) == html
+
+
+@pytest.mark.parametrize("name", ["licensing:detail", "licensing:assign"])
+def test_a_row_link_is_the_url_django_reverses(name: str) -> None:
+    from django.urls import reverse
+
+    from licensing.templatetags.licensing_tags import row_url
+
+    for pk in (1, 42, 987654321, 10**12):
+        assert row_url(name, pk) == reverse(name, args=[pk])
+
+
+def test_a_row_link_follows_the_script_prefix_of_the_deployment() -> None:
+    from django.urls import clear_script_prefix, set_script_prefix
+
+    from licensing.templatetags.licensing_tags import row_url
+
+    set_script_prefix("/clearance/")
+    try:
+        assert row_url("licensing:detail", 7) == "/clearance/licensing/7/"
+    finally:
+        clear_script_prefix()
+    assert row_url("licensing:detail", 7) == "/licensing/7/"
