@@ -39,6 +39,7 @@ from compliance.index import build_index, get_index
 from compliance.matcher import Candidate, Index, Match
 from compliance.models import RescreenChunk, RescreenJob
 from entities.models import Entity, ListVersion, ListVersionChange
+from lib.db import ids_in
 
 if TYPE_CHECKING:
     from licensing.models import Application, ApplicationQuerySet, Party
@@ -497,7 +498,7 @@ def _screen_parties(chunk: RescreenChunk, *, threshold: float, actor: User, job:
     """A slice of open parties against the whole list (full re-screens)."""
     index = get_index()
     if chunk.party_ids:
-        selected = open_parties().filter(pk__in=chunk.party_ids)
+        selected = open_parties().filter(ids_in("pk", chunk.party_ids))
     else:  # planned before chunks listed their parties: an id range
         selected = open_parties().filter(pk__gte=chunk.first_party_id or 0, pk__lte=chunk.last_party_id or 0)
     parties = list(selected.only(*_PARTY_FIELDS).order_by("pk"))
@@ -519,7 +520,9 @@ def _screen_entities(chunk: RescreenChunk, *, threshold: float, actor: User, job
         return ChunkOutcome(unmatched=_resolve_unmatched(chunk, entities, threshold=threshold, actor=actor, job=job))
     names = [n for c in entities.candidates for n in (c.name, *c.aliases)]
     proposed = party_index().propose(names, threshold=threshold)
-    parties = list(open_parties().filter(pk__in=proposed).only(*_PARTY_FIELDS).order_by("pk")) if proposed else []
+    parties: list[Party] = []
+    if proposed:
+        parties = list(open_parties().filter(ids_in("pk", proposed)).only(*_PARTY_FIELDS).order_by("pk"))
     results = [(p, m) for p, m in _screen(parties, entities, threshold=threshold) if m]
     outcome = _record_matches(results, version=job.list_version, threshold=threshold, actor=actor, job=job)
     outcome.unmatched = _resolve_unmatched(chunk, entities, threshold=threshold, actor=actor, job=job)
@@ -670,7 +673,7 @@ def stamp_screened(application_ids: Iterable[int], *, version: int | None) -> in
         return 0
     ids = list(application_ids)
     return (
-        Application.objects.filter(pk__in=ids)
+        Application.objects.filter(ids_in("pk", ids))
         .filter(Q(last_screened_version__isnull=True) | Q(last_screened_version__lt=version))
         .update(last_screened_version=version)
     )
@@ -713,7 +716,7 @@ def advance_screened_versions() -> int:
     moved = 0
     for start in range(0, len(ids), STAMP_BATCH):
         moved += Application.objects.filter(
-            pk__in=ids[start : start + STAMP_BATCH], last_screened_version__lt=through
+            ids_in("pk", ids[start : start + STAMP_BATCH]), last_screened_version__lt=through
         ).update(last_screened_version=through)
     return moved
 
