@@ -1,17 +1,28 @@
-"""The acceptance imports on the real list files in ../shared/data (skipped when absent)."""
+"""The acceptance imports that start from the real 2022 CSL in ../shared/data (skipped when absent).
+
+The 14,160-record list is imported once for this module, in a transaction rolled back at its end;
+each test runs in a savepoint inside it, so what one test imports on top is gone for the next.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 
-from entities.importers import import_list
+from entities.importers import ImportResult, import_list
 from entities.models import Entity, ListVersion
+from lib.roles import Role
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
+
+CSL_2022 = Path(__file__).resolve().parents[2] / "../shared/data/csl/consolidated-2022-05.csv"
 
 CSL_2022_COUNTS = {
     "SDN": 10026,
@@ -30,6 +41,21 @@ CSL_2022_COUNTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def csl_2022(django_db_setup: None, django_db_blocker: Any) -> Iterator[ImportResult]:
+    """The result of importing the full 2022 CSL into the empty test database, as list version 1."""
+    if not CSL_2022.is_file():
+        pytest.skip(reason=f"the 2022 CSL is not present at {CSL_2022}")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield import_list(actor=make_user(Role.COMPLIANCE_ADMIN, username="csl-importer"), path=CSL_2022)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 def _fingerprint(source_filter: dict[str, object]) -> list[tuple[str, str, object]]:
     return list(
         Entity.objects.filter(**source_filter).order_by("key").values_list("key", "content_hash", "delisted_on")
@@ -37,19 +63,18 @@ def _fingerprint(source_filter: dict[str, object]) -> list[tuple[str, str, objec
 
 
 def test_the_2022_csl_loads_every_record_and_a_reimport_changes_nothing(
-    shared_data: Path, compliance_admin: User
+    csl_2022: ImportResult, compliance_admin: User
 ) -> None:
-    path = shared_data / "csl" / "consolidated-2022-05.csv"
+    first = csl_2022
 
-    first = import_list(actor=compliance_admin, path=path)
-
-    assert first.added == 14160
+    assert (first.added, first.changed, first.removed, first.unchanged) == (14160, 0, 0, 0)
+    assert first.version_number == 1
     assert Entity.objects.count() == 14160
     assert Counter(Entity.objects.values_list("source", flat=True)) == CSL_2022_COUNTS
     assert Entity.objects.filter(source="EL", name__icontains="huawei").count() == 136
     before = _fingerprint({})
 
-    again = import_list(actor=compliance_admin, path=path)
+    again = import_list(actor=compliance_admin, path=CSL_2022)
 
     assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 14160)
     assert again.version_number is None
@@ -57,8 +82,9 @@ def test_the_2022_csl_loads_every_record_and_a_reimport_changes_nothing(
     assert _fingerprint({}) == before
 
 
-def test_the_2026_entity_list_changes_only_entity_list_records(shared_data: Path, compliance_admin: User) -> None:
-    import_list(actor=compliance_admin, path=shared_data / "csl" / "consolidated-2022-05.csv")
+def test_the_2026_entity_list_changes_only_entity_list_records(
+    csl_2022: ImportResult, shared_data: Path, compliance_admin: User
+) -> None:
     others = _fingerprint({"source__in": [s for s in CSL_2022_COUNTS if s != "EL"]})
 
     result = import_list(actor=compliance_admin, path=shared_data / "entity-list" / "entity-list-2026-07-as-csl.csv")
@@ -84,24 +110,9 @@ def test_the_2026_entity_list_changes_only_entity_list_records(shared_data: Path
     assert Entity.objects.active().filter(key="EL:huawei technologies co ltd:CN").exists()
 
 
-def test_the_ofac_legacy_files_load_as_the_sdn_list(shared_data: Path, compliance_admin: User) -> None:
-    result = import_list(actor=compliance_admin, path=shared_data / "ofac" / "sdn_2021-07_moov-watchman-bench.csv")
-
-    assert result.fmt == "ofac-sdn"
-    assert result.sources == ["SDN"]
-    assert result.added == 8976
-    cuba = Entity.objects.get(key="SDN:306")
-    assert cuba.name == "BANCO NACIONAL DE CUBA"
-    assert cuba.programs == ["CUBA"]
-    assert cuba.remarks == "a.k.a. 'BNC'."
-    assert "NATIONAL BANK OF CUBA" in [a.name for a in cuba.aliases.all()]
-    assert "CH" in cuba.countries  # "Switzerland" mapped to its ISO code
-    assert Entity.objects.filter(entity_type="vessel").count() == 406
-    assert import_list(actor=compliance_admin, path=shared_data / "ofac").unchanged == 8976
-
-
-def test_an_ofac_import_updates_the_sdn_records_a_csl_import_loaded(shared_data: Path, compliance_admin: User) -> None:
-    import_list(actor=compliance_admin, path=shared_data / "csl" / "consolidated-2022-05.csv")
+def test_an_ofac_import_updates_the_sdn_records_a_csl_import_loaded(
+    csl_2022: ImportResult, shared_data: Path, compliance_admin: User
+) -> None:
     others = _fingerprint({"source__in": [s for s in CSL_2022_COUNTS if s != "SDN"]})
 
     result = import_list(actor=compliance_admin, path=shared_data / "ofac")
