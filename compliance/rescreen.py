@@ -263,7 +263,10 @@ def run_chunk(chunk_id: int) -> ChunkOutcome:
         return ChunkOutcome(already_done=True)
     RescreenJob.objects.filter(pk=chunk_job).update(heartbeat_at=timezone.now())
     with transaction.atomic():
-        chunk = RescreenChunk.objects.select_for_update().select_related("job").get(pk=chunk_id)
+        # Only the chunk's row: FOR UPDATE over the join would lock the job's row too, for the
+        # whole chunk, and every other worker's chunk of the job would wait on it (measured: the
+        # two processes of a 2-core worker ran a full re-screen's chunks one at a time).
+        chunk = RescreenChunk.objects.select_for_update(of=("self",)).select_related("job").get(pk=chunk_id)
         job = chunk.job
         if chunk.done or job.status in (RescreenJob.Status.DONE, RescreenJob.Status.FAILED):
             return ChunkOutcome(already_done=True)
