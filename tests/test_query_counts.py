@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,6 @@ from tests.factories import make_entity
 from tests.lib.cases import decide_request, file_request
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_screening_indexes() -> Iterator[None]:
-    from compliance import index, rescreen
-
-    index.reset_index()
-    rescreen.reset_party_index()
-    yield
-    index.reset_index()
-    rescreen.reset_party_index()
 
 
 def _queries(client: Client, url: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +11,6 @@ from django.core import mail
 from django.utils import timezone
 
 from compliance import rescreen
-from compliance.index import reset_index
 from compliance.models import Hit, RescreenChunk, RescreenJob
 from entities.models import Entity, ListVersion
 from entities.services import create_entity, delist_entity, update_entity
@@ -21,15 +20,6 @@ from licensing.models import Application, Licence, Party
 from licensing.status import LicenceStatus, Status
 from tests.factories import make_record, make_user
 from tests.licensing.factories import make_application, party
-
-
-@pytest.fixture(autouse=True)
-def _fresh_indexes() -> Iterator[None]:
-    reset_index()
-    rescreen.reset_party_index()
-    yield
-    reset_index()
-    rescreen.reset_party_index()
 
 
 def run_job(job: RescreenJob) -> RescreenJob:

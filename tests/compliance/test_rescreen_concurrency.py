@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 
 from compliance import rescreen
-from compliance.index import reset_index
 from compliance.models import RescreenChunk, RescreenJob
 from entities.models import ListVersion
 from lib.roles import Role
 from lib.users import system_user
 from tests.factories import make_user
 from tests.licensing.factories import make_application, party
-
-
-@pytest.fixture(autouse=True)
-def _fresh_indexes() -> Iterator[None]:
-    reset_index()
-    rescreen.reset_party_index()
-    yield
-    reset_index()
-    rescreen.reset_party_index()
 
 
 @pytest.mark.django_db(transaction=True)
