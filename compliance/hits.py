@@ -1,8 +1,9 @@
 """Hits: recording what screening found on licence-request parties, and reviewers' verdicts on it.
 
-`record_hit` is the one way a hit is written (submit-time screening here, re-screening in
+`record_hits` is the one way hits are written (submit-time screening here, re-screening in
 `compliance.rescreen`): an upsert on (party, entity) that remembers a reviewer's verdict for as
-long as neither the party nor the listed entity has changed.
+long as neither the party nor the listed entity has changed. `record_hit` does the same for one
+pair; `record_hits` falls back to it when a concurrent screening inserted a pair first.
 """
 
 from __future__ import annotations
