@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from compliance.index import get_index
-from compliance.matcher import Match
+from compliance.matcher import Index, Match
 from compliance.models import Hit, ScreeningConfig
 from entities.models import Entity
 from lib.history import save_with_history
@@ -236,6 +236,29 @@ def record_hits(
     return newly_open
 
 
+def search_parties(parties: Iterable[Party], index: Index, *, threshold: float) -> list[tuple[Party, list[Match]]]:
+    """Each party's matches in `index`: the one call both submit-time screening and re-screening
+    make, so a re-screen finds exactly what screening the case afresh would."""
+    return [
+        (
+            party,
+            index.search(
+                party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
+            ),
+        )
+        for party in parties
+    ]
+
+
+def with_entities(results: Sequence[tuple[Party, list[Match]]]) -> list[tuple[Party, Entity, Match]]:
+    """(party, entity, match) for each match, the entities read in one query.
+
+    An entity removed since the index was built is skipped; the next re-screen settles it.
+    """
+    entities = Entity.objects.in_bulk({match.key for _, matches in results for match in matches})
+    return [(party, entities[m.key], m) for party, matches in results for m in matches if m.key in entities]
+
+
 def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
     """Screen each party against the current list; every match at or above the threshold is a hit.
 
@@ -245,18 +268,7 @@ def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
     """
     index = get_index()
     threshold = ScreeningConfig.load().threshold
-    results = [
-        (
-            party,
-            index.search(
-                party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
-            ),
-        )
-        for party in parties
-    ]
-    entities = Entity.objects.in_bulk({match.key for _, matches in results for match in matches})
-    # An entity removed since the index was built is skipped; the next re-screen settles it.
-    found = [(party, entities[m.key], m) for party, matches in results for m in matches if m.key in entities]
+    found = with_entities(search_parties(parties, index, threshold=threshold))
     with transaction.atomic():
         record_hits(
             found,

@@ -35,10 +35,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from compliance import notifications
+from compliance.hits import search_parties
 from compliance.index import build_index, get_index
 from compliance.matcher import Candidate, Index, Match
 from compliance.models import RescreenChunk, RescreenJob
-from entities.models import Entity, ListVersion, ListVersionChange
+from entities.models import ListVersion, ListVersionChange
 from lib.db import ids_in
 
 if TYPE_CHECKING:
@@ -460,13 +461,10 @@ def _record_matches(
     job: RescreenJob,
 ) -> ChunkOutcome:
     """Record every match as a hit (an upsert) and act on the ones that are new."""
-    from compliance.hits import record_hits
+    from compliance.hits import record_hits, with_entities
 
     outcome = ChunkOutcome(parties=len(parties))
-    entities = Entity.objects.in_bulk({m.key for _, matches in parties for m in matches})
-    found = [
-        (party, entities[match.key], match) for party, matches in parties for match in matches if match.key in entities
-    ]
+    found = with_entities(parties)
     outcome.hits = len(found)
     outcome.new_hits = record_hits(
         found,
@@ -480,20 +478,6 @@ def _record_matches(
     return outcome
 
 
-def _screen(parties: Iterable[Party], index: Index, *, threshold: float) -> list[tuple[Party, list[Match]]]:
-    # The same call as submit-time screening (compliance.hits.screen_parties), so a re-screen
-    # finds exactly what screening the case afresh would.
-    return [
-        (
-            party,
-            index.search(
-                party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
-            ),
-        )
-        for party in parties
-    ]
-
-
 _PARTY_FIELDS = ("pk", "application_id", "name", "country", "address")
 
 
@@ -505,9 +489,8 @@ def _screen_parties(chunk: RescreenChunk, *, threshold: float, actor: User, job:
     else:  # planned before chunks listed their parties: an id range
         selected = open_parties().filter(pk__gte=chunk.first_party_id or 0, pk__lte=chunk.last_party_id or 0)
     parties = list(selected.only(*_PARTY_FIELDS).order_by("pk"))
-    outcome = _record_matches(
-        _screen(parties, index, threshold=threshold), version=index.version, threshold=threshold, actor=actor, job=job
-    )
+    results = search_parties(parties, index, threshold=threshold)
+    outcome = _record_matches(results, version=index.version, threshold=threshold, actor=actor, job=job)
     stamp_screened({p.application_id for p in parties}, version=index.version)
     return outcome
 
@@ -526,7 +509,7 @@ def _screen_entities(chunk: RescreenChunk, *, threshold: float, actor: User, job
     parties: list[Party] = []
     if proposed:
         parties = list(open_parties().filter(ids_in("pk", proposed)).only(*_PARTY_FIELDS).order_by("pk"))
-    results = [(p, m) for p, m in _screen(parties, entities, threshold=threshold) if m]
+    results = [(p, m) for p, m in search_parties(parties, entities, threshold=threshold) if m]
     outcome = _record_matches(results, version=job.list_version, threshold=threshold, actor=actor, job=job)
     outcome.unmatched = _resolve_unmatched(chunk, entities, threshold=threshold, actor=actor, job=job)
     return outcome
