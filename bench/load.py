@@ -222,10 +222,9 @@ def _seed(env: dict[str, str], requests: int) -> dict[str, str]:
     from django.contrib.auth.models import Group, User
     from rest_framework.authtoken.models import Token
 
-    from compliance.models import Hit
     from lib.roles import Role
     from licensing import services
-    from licensing.models import Application, Party
+    from licensing.models import Application, Hit, Party
 
     def user(username: str, role: Role) -> User:
         u = User.objects.create_user(username=username, password=PASSWORD)

@@ -335,10 +335,10 @@ def ensure_parties(n: int, rng: random.Random) -> None:
     """N open-case parties: 60 % companies, 38 % people, 2 % variants of listed names (the likely hits)."""
     from django.db import connection
 
-    from compliance.models import Hit, RescreenChunk, RescreenJob
+    from compliance.models import RescreenChunk, RescreenJob
     from entities.models import Entity, ListVersion
     from lib.roles import Role
-    from licensing.models import Application, Party
+    from licensing.models import Application, Hit, Party
     from tests.factories import make_user
 
     if Party.objects.count() == n + len(PLANTED) and not Entity.objects.filter(name=NEW_ENTITY).exists():
@@ -485,8 +485,8 @@ def delist(name: str) -> int:
 
 def purge_entity(name: str) -> None:
     """Remove the bench's entity entirely so the next run adds it afresh (bench database only)."""
-    from compliance.models import Hit
     from entities.models import Entity
+    from licensing.models import Hit
 
     for entity in Entity.objects.filter(name=name):
         Hit.objects.filter(entity=entity).delete()
@@ -496,8 +496,7 @@ def purge_entity(name: str) -> None:
 
 def reset_cases() -> None:
     """Forget every hit and put the bench's requests back in review, so (b) finds each hit anew."""
-    from compliance.models import Hit
-    from licensing.models import Application
+    from licensing.models import Application, Hit
 
     Hit.objects.all().delete()
     Application.objects.update(status="in_review", needs_attention=False, attention_reason="")

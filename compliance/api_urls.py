@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("screening-config/", api.ScreeningConfigView.as_view(), name="api-screening-config"),
     path("rescreens/", rescreen_views.RescreenListView.as_view(), name="api-rescreens"),
     path("rescreens/<int:pk>/", rescreen_views.RescreenDetailView.as_view(), name="api-rescreen-detail"),
+    path("rescreens/<int:pk>/retry/", rescreen_views.RescreenRetryView.as_view(), name="api-rescreen-retry"),
 ]

@@ -9,4 +9,8 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers that write re-screen jobs with list and threshold changes.
-        from compliance import signals  # noqa: F401
+        from compliance import figures, signals  # noqa: F401
+        from lib.dashboard import register_panel
+        from lib.roles import Role
+
+        register_panel(order=40, roles=(Role.COMPLIANCE_ADMIN, Role.AUDITOR), fill=figures.fill_dashboard)

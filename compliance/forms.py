@@ -22,7 +22,7 @@ class BatchForm(forms.Form):
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]
-        if upload.size > getattr(settings, "FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024):
+        if upload.size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
             raise forms.ValidationError("The file is too large for one batch.")
         try:
             return str(upload.read().decode("utf-8-sig"))

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from compliance.matcher import DEFAULT_THRESHOLD
+
 
 class ScreeningConfig(models.Model):
     """The one screening threshold (a singleton row), changeable by Compliance admins.
@@ -26,8 +28,6 @@ class ScreeningConfig(models.Model):
 
     @classmethod
     def load(cls) -> ScreeningConfig:
-        from compliance.matcher import DEFAULT_THRESHOLD
-
         config, _ = cls.objects.get_or_create(pk=1, defaults={"threshold": DEFAULT_THRESHOLD})
         return config
 
@@ -71,9 +71,6 @@ class BatchScreening(models.Model):
 
 
 class RescreenJobQuerySet(models.QuerySet["RescreenJob"]):
-    def unfinished(self) -> RescreenJobQuerySet:
-        return self.filter(status__in=[RescreenJob.Status.PENDING, RescreenJob.Status.RUNNING])
-
     def needing_enqueue(self, *, pending_before: datetime, heartbeat_before: datetime) -> RescreenJobQuerySet:
         """Jobs the sweeper must hand to a worker again.
 
@@ -130,6 +127,12 @@ class RescreenJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A failed job waits for a Compliance admin; each retry is counted and attributed.
+    retries = models.PositiveIntegerField(default=0)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retried_at = models.DateTimeField(null=True, blank=True)
 
     objects = RescreenJobQuerySet.as_manager()
 
@@ -149,10 +152,9 @@ class RescreenJob(models.Model):
 class RescreenChunk(models.Model):
     """One unit of a job's work; `done` flips once, so a redelivered chunk does nothing.
 
-    A chunk is either a slice of open-case parties (full jobs) or a few list entities (delta
-    jobs): fixed when the job is planned, so every worker that runs it does the same work.
-    Full jobs list their parties' ids in `party_ids`; chunks planned before that field existed
-    hold an id range instead.
+    A chunk is either a slice of open-case parties (full jobs, `party_ids`) or a few list
+    entities (delta jobs, `entity_ids`): fixed when the job is planned, so every worker that runs
+    it does the same work. `attempts` counts deliveries, `error` keeps the last failure.
     """
 
     class Action(models.TextChoices):
@@ -163,13 +165,13 @@ class RescreenChunk(models.Model):
     job = models.ForeignKey(RescreenJob, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=Action.choices)
-    first_party_id = models.BigIntegerField(null=True, blank=True)
-    last_party_id = models.BigIntegerField(null=True, blank=True)
     party_ids = models.JSONField(default=list, blank=True)
     entity_ids = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
     hits_found = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["job", "index"]
@@ -177,181 +179,3 @@ class RescreenChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.index} of job {self.job_id}"
-
-
-class HitQuerySet(models.QuerySet["Hit"]):
-    def unresolved(self) -> HitQuerySet:
-        """Hits that still weigh on a request: open (not reviewed yet) or confirmed."""
-        return self.filter(status__in=[Hit.Status.OPEN, Hit.Status.CONFIRMED])
-
-    def awaiting_acknowledgement(self) -> HitQuerySet:
-        """Hits a list change resolved (entity delisted, or no longer matching) that no reviewer has seen."""
-        return self.filter(status__in=HIT_AWAITING_ACKNOWLEDGEMENT)
-
-
-class Hit(models.Model):
-    """One licence-request party matching one listed entity, stamped with how it was found.
-
-    Unique per (party, entity): screening the same pair again updates the row, so a re-screen
-    that runs twice records each hit once, and a reviewer's clearance is remembered until the
-    party or the entity changes (`party_fingerprint`, `entity_hash`).
-    """
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLEARED = "cleared", "Cleared (false positive)"
-        CONFIRMED = "confirmed", "Confirmed"
-        DELISTED = "delisted", "Entity delisted"
-        UNMATCHED = "unmatched", "No longer matches"
-        ACKNOWLEDGED = "acknowledged", "List change acknowledged"
-
-    class Action(models.TextChoices):
-        CLEAR = "clear", "clear"
-        CONFIRM = "confirm", "confirm"
-        DELIST = "delist", "resolve as delisted"
-        UNMATCH = "unmatch", "resolve as no longer matching"
-        ACKNOWLEDGE = "acknowledge", "acknowledge"
-        REOPEN = "reopen", "reopen"
-
-    party = models.ForeignKey("licensing.Party", on_delete=models.CASCADE, related_name="hits")
-    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="hits")
-    score = models.FloatField()
-    matched_name = models.CharField(max_length=500)
-    explanation = models.JSONField(default=dict, blank=True)
-    # The entity's licence requirement and review policy as they stood when the hit was found.
-    license_requirement = models.TextField(blank=True)
-    license_policy = models.CharField(max_length=32, blank=True)
-    license_policy_text = models.TextField(blank=True)
-    list_version = models.PositiveIntegerField(null=True, blank=True)
-    threshold = models.FloatField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
-    rationale = models.TextField(blank=True)
-    # Why a list change resolved the hit without a reviewer (delisted, or no longer matching),
-    # in the system's words; kept after a reviewer acknowledges it, cleared when the hit reopens.
-    resolution = models.TextField(blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    party_fingerprint = models.CharField(max_length=64)
-    entity_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    objects = HitQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["party", "-score", "id"]
-        constraints = [models.UniqueConstraint(fields=["party", "entity"], name="one_hit_per_party_and_entity")]
-
-    def __str__(self) -> str:
-        return f"{self.matched_name} ({self.score:.2f}, {self.status})"
-
-    def transition(self, action: str) -> str:
-        """Move to the status the table gives for `action`; IllegalTransition if there is none."""
-        from licensing.status import IllegalTransition
-
-        try:
-            self.status = HIT_TRANSITIONS[(self.status, action)]
-        except KeyError:
-            done = HIT_ACTIONS_DONE.get(action, action)
-            raise IllegalTransition(f"A hit marked “{self.get_status_display()}” cannot be {done}.") from None
-        return self.status
-
-    def can(self, action: str) -> bool:
-        return (self.status, action) in HIT_TRANSITIONS
-
-    @property
-    def reviewable(self) -> bool:
-        """A reviewer may clear or confirm it (the case page shows the form)."""
-        return self.can(Hit.Action.CLEAR)
-
-    @property
-    def awaits_acknowledgement(self) -> bool:
-        return self.can(Hit.Action.ACKNOWLEDGE)
-
-    @property
-    def license_policy_label(self) -> str:
-        from entities.models import LicensePolicy
-
-        return str(dict(LicensePolicy.choices).get(self.license_policy, self.license_policy or "None stated"))
-
-
-HS, HA = Hit.Status, Hit.Action
-
-# The hit status machine: (from, action) -> to. Anything absent is an illegal move.
-HIT_TRANSITIONS: dict[tuple[str, str], str] = {
-    # A reviewer's verdict; a reviewer may change their mind while the request is open.
-    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
-    **{(status, HA.CONFIRM): HS.CONFIRMED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
-    # A list change resolves only hits nobody has ruled on: a reviewer's verdict is theirs to keep.
-    (HS.OPEN, HA.DELIST): HS.DELISTED,
-    (HS.OPEN, HA.UNMATCH): HS.UNMATCHED,
-    # A hit the list change took away still needs a reviewer's look before the case is approved.
-    (HS.DELISTED, HA.ACKNOWLEDGE): HS.ACKNOWLEDGED,
-    (HS.UNMATCHED, HA.ACKNOWLEDGE): HS.ACKNOWLEDGED,
-    # Screening finds the pair again (relisted, matching again, or party or entity changed).
-    **{(status, HA.REOPEN): HS.OPEN for status in HS if status != HS.OPEN},
-}
-
-HIT_ACTIONS_DONE: dict[str, str] = {
-    HA.CLEAR: "cleared",
-    HA.CONFIRM: "confirmed",
-    HA.DELIST: "resolved as delisted",
-    HA.UNMATCH: "resolved as no longer matching",
-    HA.ACKNOWLEDGE: "acknowledged",
-    HA.REOPEN: "reopened",
-}
-
-# Resolved by a list change and not yet acknowledged: approval waits for a reviewer's look.
-HIT_AWAITING_ACKNOWLEDGEMENT: tuple[str, ...] = tuple(
-    status for (status, action) in HIT_TRANSITIONS if action == HA.ACKNOWLEDGE
-)
-
-
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def needing_send(self, *, enqueued_before: datetime, max_attempts: int) -> NotificationQuerySet:
-        """Unsent e-mails the sweeper must hand to a worker again.
-
-        Never enqueued (the broker was down at commit) or enqueued longer ago than a send takes
-        (the worker died between commit and send, or the message was lost with Redis).
-        """
-        return self.filter(
-            models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=enqueued_before),
-            sent_at__isnull=True,
-            created_at__lt=enqueued_before,
-            attempts__lt=max_attempts,
-        )
-
-
-class Notification(models.Model):
-    """An e-mail outbox row, written in the transaction that gives cause to send it.
-
-    A rolled-back transaction leaves no row, so nothing is sent; a committed one is sent by a
-    task enqueued after commit, or by the sweeper if that task never ran. `sent_at` is set in the
-    transaction that holds the row's lock while sending, so a second run of the task finds it
-    sent and sends nothing. `key` says what the e-mail is about; a second write of the same
-    e-mail (a chunk run twice) is the same row.
-    """
-
-    key = models.CharField(max_length=200, unique=True)
-    application = models.ForeignKey(
-        "licensing.Application", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    recipients = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.subject} ({'sent' if self.sent_at else 'unsent'})"

@@ -1,6 +1,7 @@
 """Re-screen progress: a page with a live progress bar per job, and the /api/v1/rescreens/ API.
 
-Compliance admins and auditors read; only Compliance admins start a full re-screen.
+Compliance admins and auditors read; only Compliance admins start a full re-screen or retry a
+failed one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -21,6 +23,8 @@ from rest_framework.views import APIView
 
 from compliance import rescreen
 from compliance.models import RescreenJob
+from compliance.rescreen.jobs import JobNotRetryable
+from lib.drf import acting_user
 from lib.permissions import HasRole, role_required
 from lib.roles import Role, has_role
 
@@ -38,7 +42,7 @@ class FullRescreenForm(forms.Form):
 
 
 def _jobs() -> QuerySet[RescreenJob]:
-    return RescreenJob.objects.select_related("requested_by")
+    return RescreenJob.objects.select_related("requested_by", "retried_by")
 
 
 @role_required(*READ_ROLES)
@@ -66,6 +70,19 @@ def rescreens(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
+@role_required(Role.COMPLIANCE_ADMIN)
+def rescreen_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(RescreenJob, pk=pk)
+    try:
+        rescreen.retry_job(actor=request.user, job=job)  # type: ignore[arg-type]  # role_required: signed in
+    except JobNotRetryable as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Re-screen {job.pk} queued again.")
+    return redirect("compliance:rescreens")
+
+
 @role_required(*READ_ROLES)
 def rescreens_status(request: HttpRequest) -> JsonResponse:
     """The progress of the jobs named in ?ids=1,2,3 (the page polls this while any is running)."""
@@ -74,7 +91,10 @@ def rescreens_status(request: HttpRequest) -> JsonResponse:
         ids = [int(part) for part in raw.split(",") if part.strip()][:PAGE_JOBS]
     except ValueError:
         return JsonResponse({"error": "ids must be job numbers separated by commas"}, status=400)
-    return JsonResponse({"jobs": [rescreen.progress(job) for job in _jobs().filter(pk__in=ids)]})
+    jobs = list(_jobs().filter(pk__in=ids))
+    return JsonResponse(
+        {"jobs": [rescreen.progress(job) for job in jobs], "progress": [rescreen.progress_item(job) for job in jobs]}
+    )
 
 
 # --- API -----------------------------------------------------------------------------------------
@@ -103,6 +123,8 @@ class RescreenJobSerializer(serializers.ModelSerializer[RescreenJob]):
             "unmatched_hits",
             "parties_screened",
             "attempts",
+            "retries",
+            "retried_at",
             "created_at",
             "enqueued_at",
             "started_at",
@@ -147,3 +169,15 @@ class RescreenDetailView(APIView):
     @extend_schema(responses={200: RescreenJobSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(RescreenJobSerializer(get_object_or_404(_jobs(), pk=pk)).data)
+
+
+class RescreenRetryView(APIView):
+    """Run a failed re-screen again (Compliance admins): its unfinished chunks get fresh attempts."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(request=None, responses={202: RescreenJobSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        job = rescreen.retry_job(actor=acting_user(request), job=get_object_or_404(_jobs(), pk=pk))
+        return Response(RescreenJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

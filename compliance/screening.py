@@ -9,18 +9,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
 from compliance.index import get_index
-from compliance.matcher import Match
+from compliance.matcher import Index, Match
 from compliance.models import BatchScreening, ScreeningConfig
 from entities.models import Entity
+from lib.csv_export import safe_cell
+from lib.progress import progress_item
 
 MAX_LIMIT = 100
 # Batches up to this size are answered in the request; larger ones run as a task with progress.
@@ -81,6 +83,40 @@ def screen_name(
     limit = max(1, min(limit, MAX_LIMIT))
     matches = index.search(name, country=country, threshold=used, limit=limit)
     return ScreeningResult(name=name, country=country, list_version=index.version, threshold=used, matches=matches)
+
+
+class Screenable(Protocol):
+    """Anything with a name, a country and an address: a party, a re-screen subject."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def country(self) -> str: ...
+
+    @property
+    def address(self) -> str: ...
+
+
+S = TypeVar("S", bound=Screenable)
+
+
+def search_subjects(subjects: Iterable[S], index: Index, *, threshold: float) -> list[tuple[S, list[Match]]]:
+    """Each subject's matches in `index`: the one call submit-time screening and re-screening
+    make, so a re-screen finds exactly what screening the case afresh would."""
+    return [
+        (
+            subject,
+            index.search(
+                subject.name,
+                country=subject.country or None,
+                address=subject.address or None,
+                threshold=threshold,
+                limit=10,
+            ),
+        )
+        for subject in subjects
+    ]
 
 
 def entity_details(keys: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -145,13 +181,17 @@ def parse_names_csv(text: str) -> list[tuple[str, str | None]]:
 
 def _result_rows(
     number: int, name: str, country: str | None, matches: list[Match], version: int | None, threshold: float
-) -> list[list[Any]]:
+) -> list[list[str]]:
+    """One line per match (or one if clean), every cell safe to open in a spreadsheet: the names
+    screened and the listed names alike may start with a formula prefix."""
     if not matches:
-        return [[number, name, country or "", "", "", "", "", "", version, threshold]]
-    return [
-        [number, name, country or "", m.key, m.name, m.matched_name, m.source, m.score, version, threshold]
-        for m in matches
-    ]
+        rows: list[list[Any]] = [[number, name, country or "", "", "", "", "", "", version, threshold]]
+    else:
+        rows = [
+            [number, name, country or "", m.key, m.name, m.matched_name, m.source, m.score, version, threshold]
+            for m in matches
+        ]
+    return [[safe_cell(value) for value in row] for row in rows]
 
 
 def screen_rows_csv(rows: Sequence[tuple[str, str | None]], *, limit: int = 5) -> str:
@@ -238,6 +278,13 @@ def batch_progress(batch: BatchScreening) -> dict[str, Any]:
         "threshold": batch.threshold,
         "error": batch.error,
     }
+
+
+def batch_progress_item(batch: BatchScreening) -> dict[str, Any]:
+    """The batch page's progress bar and its sentence (static/js/progress.js)."""
+    finished = batch.status in (BatchScreening.Status.DONE, BatchScreening.Status.FAILED)
+    state = f"{batch.get_status_display()}: {batch.processed} of {batch.total} screened, {batch.hits} with hits."
+    return progress_item(batch.pk, percent=batch.percent, finished=finished, state=state)
 
 
 def explanation_json(match: Match) -> str:

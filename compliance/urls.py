@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", views.settings_page, name="settings"),
     path("rescreens/", rescreen_views.rescreens, name="rescreens"),
     path("rescreens/status/", rescreen_views.rescreens_status, name="rescreens-status"),
+    path("rescreens/<int:pk>/retry/", rescreen_views.rescreen_retry, name="rescreen-retry"),
 ]

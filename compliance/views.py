@@ -65,7 +65,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
     job = get_object_or_404(_own_batches(request).defer("input_csv", "result_csv"), pk=pk)
-    return JsonResponse(screening.batch_progress(job))
+    return JsonResponse({**screening.batch_progress(job), "progress": [screening.batch_progress_item(job)]})
 
 
 @login_required

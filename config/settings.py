@@ -186,6 +186,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "lib.drf.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearance API",
@@ -222,16 +223,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    # E-mails are I/O, not screening: they must not wait behind a big re-screen (exact names win over globs).
-    "compliance.tasks.send_notification": {"queue": "default"},
-    "compliance.tasks.send_notifications": {"queue": "default"},
+    # Screening is CPU-bound; everything else (e-mails, licensing's and the list's housekeeping)
+    # stays on the default queue, so e-mails never wait behind a big re-screen.
     "compliance.tasks.*": {"queue": "screening"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-sends re-screen jobs that never reached a worker (Redis down) or lost theirs.
     "sweep-rescreens": {"task": "compliance.tasks.sweep_rescreens", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
+    # Re-sends outbox e-mails whose task never ran or died.
+    "sweep-outbox": {"task": "lib.tasks.sweep_outbox", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
     "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
-    "expire-licences": {"task": "compliance.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
+    "expire-licences": {"task": "licensing.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
 }
 # Short-lived caches (the dashboards' figures). With REDIS_URL every web process shares one
@@ -251,7 +253,14 @@ DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", 30)
 # than RESCREEN_STALL_SECONDS has lost its worker (keep it above the longest chunk).
 RESCREEN_PENDING_GRACE_SECONDS = envint("RESCREEN_PENDING_GRACE_SECONDS", 10)
 RESCREEN_STALL_SECONDS = envint("RESCREEN_STALL_SECONDS", 300)
+# Parties per chunk of a full re-screen: about 10 s of matching, well under the task time limit
+# and the broker's visibility timeout, and small enough that a killed worker loses little.
 RESCREEN_PARTY_CHUNK_SIZE = envint("RESCREEN_PARTY_CHUNK_SIZE", 5000)
+# Entities per chunk of a delta re-screen: a 3,000-entity import becomes a handful of chunks.
+RESCREEN_ENTITY_CHUNK_SIZE = envint("RESCREEN_ENTITY_CHUNK_SIZE", 500)
+# Deliveries of a chunk (raising, or killing its worker) after which its job is failed, the
+# Compliance admins are e-mailed, and nothing retries it until an admin does.
+RESCREEN_CHUNK_MAX_ATTEMPTS = envint("RESCREEN_CHUNK_MAX_ATTEMPTS", 5)
 # Outbox e-mails (new hits): an unsent one is handed to a worker again after this long, by the
 # same sweeper, until it is sent or has failed NOTIFICATION_MAX_ATTEMPTS times.
 NOTIFICATION_GRACE_SECONDS = envint("NOTIFICATION_GRACE_SECONDS", 60)

@@ -8,6 +8,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from entities.exports import list_csv
+from licensing.exports import decisions_csv
+
 # The API docs run third-party bundles (from drf-spectacular-sidecar, served by this server), so
 # their pages alone get what those bundles need beyond the site-wide policy in config/settings.py.
 # Swagger UI's stylesheet draws its icons from data: URIs; its start-up script is served as a
@@ -23,6 +26,8 @@ api_redoc = csp_replace(
 
 urlpatterns = [
     path("", include("lib.urls")),
+    path("exports/decisions.csv", decisions_csv, name="export_decisions"),
+    path("exports/list.csv", list_csv, name="export_list"),
     path("entities/", include("entities.urls")),
     path("licensing/", include("licensing.urls")),
     path("compliance/", include("compliance.urls")),

@@ -11,7 +11,7 @@ from django import forms
 from entities.countries import is_list_country, unknown_code_message
 from entities.models import Entity, EntityType, LicensePolicy
 from entities.records import AddressRecord, EntityRecord
-from entities.services import manual_key, record_from_entity
+from entities.services import record_from_entity
 
 SOURCE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 ADDRESS_HELP = (
@@ -140,9 +140,8 @@ class EntityForm(forms.Form):
         data = self.cleaned_data
         values = {name: data[name] for name in self.fields if name != "reason"}
         if base is None:
-            country = next((a.country for a in data["addresses"] if a.country), "")
-            key = manual_key(source=data["source"], name=data["name"], country=country)
-            return EntityRecord(key=key, **values)
+            # Keyed by the service as an import of its source would key it (entities.keys).
+            return EntityRecord(key="", **values)
         return dataclasses.replace(base, **values)
 
     @staticmethod

@@ -11,6 +11,7 @@ from entities.forms_import import ImportForm
 from entities.importers.jobs import start_import_job
 from entities.models import ImportJob
 from lib.permissions import role_required
+from lib.progress import progress_item
 from lib.roles import Role
 
 RECENT_JOBS = 10
@@ -60,5 +61,13 @@ def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
             "percent": job.percent,
             "summary": job.summary,
             "error": job.error,
+            "progress": [
+                progress_item(
+                    job.pk,
+                    percent=job.percent,
+                    finished=job.finished,
+                    stage=job.stage or job.get_status_display(),
+                )
+            ],
         }
     )

@@ -117,6 +117,19 @@ class Entity(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     first_version = models.ForeignKey(ListVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_version = models.ForeignKey(ListVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # An entry a Compliance admin added by hand (say from a Federal Register notice published
+    # before the next official file). An import of its source that carries the same party merges
+    # into it and clears this; one that does not leaves it listed and says so below, for an admin
+    # to decide: nothing is delisted without a person or an official file saying so.
+    added_by_hand = models.BooleanField(default=False)
+    not_in_source_since = models.ForeignKey(
+        ListVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The import of its source list that first did not carry this hand-added entry.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -10,7 +10,6 @@ from rest_framework import serializers
 from entities.countries import is_list_country, unknown_code_message
 from entities.models import Address, Entity, EntityType, LicensePolicy, ListVersion, ListVersionChange
 from entities.records import AddressRecord, EntityRecord
-from entities.services import manual_key
 
 # Fields an API client may write; everything else (key, versions, delisting) is the services' business.
 WRITABLE_FIELDS = (
@@ -173,8 +172,8 @@ class EntityWriteSerializer(serializers.Serializer[EntityRecord]):
             values["addresses"] = tuple(AddressRecord(**address) for address in values["addresses"])
         if base is not None:
             return dataclasses.replace(base, **values)
-        country = next((a.country for a in values.get("addresses", ()) if a.country), "")
-        return EntityRecord(key=manual_key(source=values["source"], name=values["name"], country=country), **values)
+        # Keyed by the service as an import of its source would key it (entities.keys).
+        return EntityRecord(key="", **values)
 
 
 class DelistSerializer(serializers.Serializer[None]):

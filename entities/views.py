@@ -60,7 +60,9 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entity = get_object_or_404(
-        Entity.objects.select_related("first_version", "last_version").prefetch_related("aliases", "addresses"),
+        Entity.objects.select_related("first_version", "last_version", "not_in_source_since").prefetch_related(
+            "aliases", "addresses"
+        ),
         pk=pk,
     )
     changes = ListVersionChange.objects.filter(entity=entity).select_related("version").order_by("version__number")

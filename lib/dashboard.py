@@ -1,4 +1,8 @@
-"""The numbers behind the dashboards: each series is one aggregate query, never a loop over rows.
+"""Dashboards: charts, cached figures, and the panels each app contributes.
+
+Each app owns its figures (`<app>/figures.py`: every series is one aggregate query, never a loop
+over rows) and registers the panels it shows, for which roles, in its `AppConfig.ready()`; this
+module draws and caches them and puts one person's dashboard together. It imports no app.
 
 Charts are drawn server-side as SVG by pygal (installed with pip), so a dashboard needs no
 JavaScript, no CDN and prints as it shows; every chart comes with its numbers as a table too,
@@ -22,14 +26,11 @@ import pygal
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, Min, Q, Sum, Value, When
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.html import escape
 from pygal.style import Style
 from redis.exceptions import RedisError
 
-from entities.models import ListVersion
 from lib.roles import Role, roles_of
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ def week_starts(*, weeks: int = WEEKS, today: date | None = None) -> list[date]:
     return [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
-def _week_key(value: date | datetime) -> date:
+def week_key(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -190,14 +191,14 @@ def weekly_series(
     index = {week: i for i, week in enumerate(weeks)}
     series = {name: [0.0] * len(weeks) for name in groups}
     for row in rows:
-        week = _week_key(row["week"])
+        week = week_key(row["week"])
         name = str(row[group]) if group else groups[0]
         if week in index and name in series:
             series[name][index[week]] += float(row[value] or 0)
     return series
 
 
-def _start_of(day: date) -> datetime:
+def start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
@@ -205,288 +206,40 @@ def week_labels(weeks: Sequence[date]) -> list[str]:
     return [week.strftime("%d %b") for week in weeks]
 
 
-# --- Compliance admins: the list and what changing it set off ------------------------------------
+# --- Panels: what each app shows, and to whom ------------------------------------------------------
 
 
-def list_versions_over_time(*, weeks: int = WEEKS) -> Chart:
-    starts = week_starts(weeks=weeks)
-    rows = (
-        ListVersion.objects.filter(created_at__gte=_start_of(starts[0]))
-        .annotate(week=TruncWeek("created_at"))
-        .values("week")
-        .annotate(added=Sum("added_count"), changed=Sum("changed_count"), removed=Sum("removed_count"))
-        .order_by("week")
-    )
-    series = {"Added": [0.0] * weeks, "Changed": [0.0] * weeks, "Removed": [0.0] * weeks}
-    index = {week: i for i, week in enumerate(starts)}
-    for row in rows:
-        i = index.get(_week_key(row["week"]))
-        if i is not None:
-            series["Added"][i] += row["added"] or 0
-            series["Changed"][i] += row["changed"] or 0
-            series["Removed"][i] += row["removed"] or 0
-    return Chart(
-        key="list-versions",
-        title="List changes per week",
-        description="Entities added, changed and removed by every list version (imports and edits), by week.",
-        x_labels=week_labels(starts),
-        series=series,
-        empty_message="The list has not changed in the last weeks.",
-    )
+@dataclass(frozen=True)
+class Panel:
+    """Part of a dashboard: `fill` adds an app's charts and tables for a user holding one of `roles`."""
+
+    order: int
+    roles: frozenset[Role]
+    fill: Callable[[Dashboard, User | AnonymousUser], None]
 
 
-def recent_versions(*, limit: int = 10) -> list[dict[str, object]]:
-    """The latest list versions with who made them and what they changed."""
-    rows = ListVersion.objects.order_by("-number").values(
-        "number",
-        "kind",
-        "created_at",
-        "created_by__username",
-        "reason",
-        "added_count",
-        "changed_count",
-        "removed_count",
-    )[:limit]
-    versions: list[dict[str, object]] = [dict(row) for row in rows]
-    triggered = rescreens_by_version([int(str(version["number"])) for version in versions])
-    for version in versions:
-        number = int(str(version["number"]))
-        version["kind_label"] = ListVersion.Kind(str(version["kind"])).label
-        version["rescreens"] = triggered.get(number)
-    return versions
+_panels: list[Panel] = []
 
 
-def rescreens_by_version(numbers: Sequence[int]) -> dict[int, dict[str, object]]:
-    """What re-screening each list version set off: jobs, parties screened, new hits, state."""
-    from compliance.models import RescreenJob
-
-    rows = (
-        RescreenJob.objects.filter(list_version__in=numbers)
-        .values("list_version")
-        .annotate(
-            jobs=Count("id"),
-            parties=Sum("parties_screened"),
-            new_hits=Sum("new_hits"),
-            unfinished=Count("id", filter=Q(status__in=[RescreenJob.Status.PENDING, RescreenJob.Status.RUNNING])),
-            failed=Count("id", filter=Q(status=RescreenJob.Status.FAILED)),
-        )
-    )
-    return {int(row["list_version"]): dict(row) for row in rows if row["list_version"] is not None}
-
-
-def rescreens_over_time(*, weeks: int = WEEKS) -> Chart:
-    from compliance.models import RescreenJob
-
-    starts = week_starts(weeks=weeks)
-    rows = (
-        RescreenJob.objects.filter(created_at__gte=_start_of(starts[0]))
-        .annotate(week=TruncWeek("created_at"))
-        .values("week")
-        .annotate(jobs=Count("id"), new_hits=Sum("new_hits"))
-        .order_by("week")
-    )
-    series = {"Re-screens": [0.0] * weeks, "New hits found": [0.0] * weeks}
-    index = {week: i for i, week in enumerate(starts)}
-    for row in rows:
-        i = index.get(_week_key(row["week"]))
-        if i is not None:
-            series["Re-screens"][i] += row["jobs"] or 0
-            series["New hits found"][i] += row["new_hits"] or 0
-    return Chart(
-        key="rescreens",
-        title="Re-screens per week",
-        description="Re-screens of open cases triggered by list changes (or run in full), and the new hits they found.",
-        x_labels=week_labels(starts),
-        series=series,
-        kind="bar",
-        empty_message="No re-screens in the last weeks.",
-    )
-
-
-# --- Everyone: requests by status, decisions over time (Sales see only their own) ---------------
-
-
-def requests_by_status(user: User | AnonymousUser) -> Chart:
-    from licensing.models import Application
-    from licensing.status import Status
-
-    counts = dict(
-        Application.objects.for_user(user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    return Chart(
-        key="requests-by-status",
-        title="Requests by status",
-        description="Every licence request you may see, by where it stands now.",
-        x_labels=[str(status.label) for status in Status],
-        series={"Requests": [float(counts.get(status.value, 0)) for status in Status]},
-        kind="bar",
-        empty_message="No licence requests yet.",
-    )
-
-
-APPROVED_WITH_CONDITIONS = "Approved with conditions"
-
-
-def decisions_over_time(user: User | AnonymousUser, *, weeks: int = WEEKS) -> Chart:
-    from licensing.models import Application, Decision
-
-    starts = week_starts(weeks=weeks)
-    outcome = Case(
-        When(outcome=Decision.Outcome.APPROVED, conditions="", then=Value(str(Decision.Outcome.APPROVED.label))),
-        When(outcome=Decision.Outcome.APPROVED, then=Value(APPROVED_WITH_CONDITIONS)),
-        When(outcome=Decision.Outcome.DENIED, then=Value(str(Decision.Outcome.DENIED.label))),
-        default=Value(str(Decision.Outcome.RETURNED.label)),
-    )
-    rows = (
-        Decision.objects.filter(
-            application__in=Application.objects.for_user(user).values("pk"), decided_at__gte=_start_of(starts[0])
-        )
-        .annotate(week=TruncWeek("decided_at"), label=outcome)
-        .order_by()
-        .values("week", "label")
-        .annotate(n=Count("id"))
-    )
-    groups = [
-        str(Decision.Outcome.APPROVED.label),
-        APPROVED_WITH_CONDITIONS,
-        str(Decision.Outcome.DENIED.label),
-        str(Decision.Outcome.RETURNED.label),
-    ]
-    return Chart(
-        key="decisions",
-        title="Decisions per week",
-        description="Decisions on the requests you may see, by outcome and week.",
-        x_labels=week_labels(starts),
-        series=weekly_series(rows, weeks=starts, group="label", value="n", groups=groups),
-        empty_message="No decisions in the last weeks.",
-    )
-
-
-# --- Reviewers: the queue by age and status, and their own turnaround ---------------------------
-
-AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
-    ("Under 1 day", timedelta(days=1)),
-    ("1-3 days", timedelta(days=3)),
-    ("3-7 days", timedelta(days=7)),
-    ("1-2 weeks", timedelta(days=14)),
-    ("Over 2 weeks", None),
-)
-
-
-def queue_by_age(*, now: datetime | None = None) -> Chart:
-    """Open requests by how long ago they were submitted, split by status."""
-    from licensing.models import Application
-    from licensing.status import OPEN_STATUSES, Status
-
-    now = now or timezone.now()
-    bucket = Case(
-        *[When(submitted_at__gt=now - limit, then=Value(label)) for label, limit in AGE_BUCKETS if limit is not None],
-        default=Value(AGE_BUCKETS[-1][0]),
-    )
-    rows = (
-        Application.objects.open().annotate(bucket=bucket).order_by().values("bucket", "status").annotate(n=Count("id"))
-    )
-    labels = [label for label, _ in AGE_BUCKETS]
-    series = {str(Status(status).label): [0.0] * len(labels) for status in OPEN_STATUSES}
-    for row in rows:
-        series[str(Status(row["status"]).label)][labels.index(str(row["bucket"]))] += row["n"]
-    return Chart(
-        key="queue-age",
-        title="Review queue by age",
-        description="Open requests by time since submission and by status: the oldest need a look first.",
-        x_labels=labels,
-        series=series,
-        empty_message="The queue is empty.",
-    )
-
-
-def turnaround(reviewer: User | AnonymousUser, *, weeks: int = WEEKS) -> Chart:
-    """A reviewer's own decisions per week and the average days from submission to decision."""
-    from licensing.models import Decision
-
-    starts = week_starts(weeks=weeks)
-    took = ExpressionWrapper(F("decided_at") - F("application__submitted_at"), output_field=DurationField())
-    rows = (
-        Decision.objects.filter(decided_by=reviewer.pk, decided_at__gte=_start_of(starts[0]))
-        .annotate(week=TruncWeek("decided_at"))
-        .order_by()
-        .values("week")
-        .annotate(n=Count("id"), took=Avg(took))
-    )
-    decided = [0.0] * weeks
-    days = [0.0] * weeks
-    index = {week: i for i, week in enumerate(starts)}
-    for row in rows:
-        i = index.get(_week_key(row["week"]))
-        if i is not None:
-            decided[i] = float(row["n"])
-            days[i] = round(row["took"].total_seconds() / 86400, 1) if row["took"] else 0.0
-    return Chart(
-        key="turnaround",
-        title="Your turnaround",
-        description="Requests you decided each week, and the average days each had waited since submission.",
-        x_labels=week_labels(starts),
-        series={"Decided": decided, "Average days to decide": days},
-        kind="line",
-        empty_message="You have not decided any request in the last weeks.",
-    )
-
-
-def reviewer_figures(reviewer: User | AnonymousUser) -> list[tuple[str, object]]:
-    from licensing.models import Application
-
-    now = timezone.now()
-    open_cases = Application.objects.open().aggregate(
-        total=Count("id"),
-        unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
-        mine=Count("id", filter=Q(assigned_to=reviewer.pk)),
-        attention=Count("id", filter=Q(needs_attention=True)),
-        oldest=Min("submitted_at"),
-    )
-    oldest = open_cases["oldest"]
-    return [
-        ("Open requests", open_cases["total"]),
-        ("Not yet assigned", open_cases["unassigned"]),
-        ("Assigned to you", open_cases["mine"]),
-        ("Need attention", open_cases["attention"]),
-        ("Oldest waiting", f"{(now - oldest).days} days" if oldest else "—"),
-    ]
-
-
-# --- Putting it together per role ----------------------------------------------------------------
+def register_panel(
+    *, order: int, roles: Iterable[Role], fill: Callable[[Dashboard, User | AnonymousUser], None]
+) -> None:
+    """Called from an app's `ready()`; panels show in `order`."""
+    _panels.append(Panel(order=order, roles=frozenset(roles), fill=fill))
+    _panels.sort(key=lambda panel: panel.order)
 
 
 def build_dashboard(user: User | AnonymousUser) -> Dashboard:
-    """The figures the user's roles may see, each cached under a key naming who may see it.
+    """The panels the user's roles may see; each figure cached under a key naming who may see it.
 
-    The role checks below run on every request and decide which figures are shown; the keys
+    The role checks run on every request and decide which figures are shown; the panels' keys
     decide who shares a cached figure. Figures about the whole queue or the whole list are
     shared by everyone shown them; figures about requests are shared only within a visibility
     scope (all requests, or one salesperson's); a reviewer's own figures are theirs alone.
     """
-    from licensing.models import visibility_scope
-
     roles = roles_of(user)
     dashboard = Dashboard()
-    me = f"user:{user.pk}"
-    if Role.REVIEWER in roles:
-        dashboard.tables["figures"] = dashboard.add(f"figures:{me}", lambda: reviewer_figures(user))
-        dashboard.charts.append(dashboard.add("queue-age", queue_by_age))
-        dashboard.charts.append(dashboard.add(f"turnaround:{me}", lambda: turnaround(user)))
-    if roles:
-        scope = visibility_scope(user)
-        dashboard.charts.append(dashboard.add(f"requests-by-status:{scope}", lambda: requests_by_status(user)))
-        dashboard.charts.append(dashboard.add(f"decisions:{scope}", lambda: decisions_over_time(user)))
-        exports = [("Decisions (CSV)", "export_decisions")]
-        if roles & {Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN}:
-            exports.append(("The restricted list (CSV)", "export_list"))
-        dashboard.tables["exports"] = exports
-    if roles & {Role.COMPLIANCE_ADMIN, Role.AUDITOR}:
-        dashboard.charts.append(dashboard.add("list-versions", list_versions_over_time))
-        dashboard.charts.append(dashboard.add("rescreens", rescreens_over_time))
-        dashboard.tables["recent_versions"] = dashboard.add("recent-versions", recent_versions)
+    for panel in _panels:
+        if roles & panel.roles:
+            panel.fill(dashboard, user)
     return dashboard

@@ -12,9 +12,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models.signals import pre_delete, pre_save
 from simple_history.models import HistoricalChanges
+
+# simple-history keeps change reasons in a 100-character column; rationales live on the rows.
+REASON_MAX = 100
+
+
+def short(reason: str) -> str:
+    """A change reason cut to the history column, marked with an ellipsis when cut."""
+    return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
+
+
+def attribute(obj: models.Model, actor: AbstractBaseUser | AnonymousUser | None, reason: str) -> None:
+    """Say who made the next save or delete of `obj` and why, for its history row.
+
+    A user without a primary key (anonymous, unsaved) is recorded as no one rather than failing.
+    """
+    obj._history_user = actor if actor is not None and actor.pk else None  # type: ignore[attr-defined]
+    obj._change_reason = short(reason)  # type: ignore[attr-defined]
 
 
 class HistoryIsAppendOnly(Exception):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -16,19 +15,8 @@ from rest_framework.views import APIView
 from lib.roles import Role, has_role
 
 
-class RoleRequiredMixin(LoginRequiredMixin):
-    """Page mixin: signed-in users holding one of `roles`; others get 403 (anonymous: log-in)."""
-
-    roles: tuple[Role, ...] = ()
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and self.roles and not has_role(request.user, *self.roles):
-            raise PermissionDenied("Your role does not allow this page.")
-        return super().dispatch(request, *args, **kwargs)
-
-
 def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Function-view decorator with the same rule as RoleRequiredMixin."""
+    """Function-view decorator: signed-in users holding one of `roles`; others get 403 (anonymous: log-in)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)

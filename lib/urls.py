@@ -3,13 +3,11 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lib import exports, views
+from lib import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("exports/decisions.csv", exports.decisions_csv, name="export_decisions"),
-    path("exports/list.csv", exports.list_csv, name="export_list"),
 ]

@@ -9,25 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.models import Hit
+from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document
+from licensing.models import Application, ApplicationQuerySet, Document, Hit
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
@@ -39,20 +37,9 @@ from licensing.serializers import (
     TimelineEventSerializer,
     WithdrawSerializer,
 )
-from licensing.status import IllegalTransition
 from licensing.timeline import build_timeline
 
 T = TypeVar("T")
-
-
-def run(service: Callable[..., T], **kwargs: Any) -> T | Response:
-    """Call a service; turn its refusals into API errors (PermissionDenied is DRF's own 403)."""
-    try:
-        return service(**kwargs)
-    except IllegalTransition as exc:
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from exc
 
 
 def visible_applications(request: Request) -> ApplicationQuerySet:
@@ -99,9 +86,7 @@ class ApplicationListView(generics.ListCreateAPIView[Application]):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ApplicationWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = run(services.create_application, actor=request.user, data=data.to_data())
-        if isinstance(result, Response):
-            return result
+        result = services.create_application(actor=acting_user(request), data=data.to_data())
         return Response(ApplicationSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
@@ -120,9 +105,7 @@ class ApplicationDetailView(ApplicationAPIView):
         application = self.get_application(pk)
         data = ApplicationWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        result = run(services.update_draft, actor=request.user, application=application, data=data.to_data(application))
-        if isinstance(result, Response):
-            return result
+        services.update_draft(actor=acting_user(request), application=application, data=data.to_data(application))
         return self.represent(pk)
 
 
@@ -134,9 +117,7 @@ class SubmitView(ApplicationAPIView):
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        result = run(services.submit, actor=request.user, application=self.get_application(pk))
-        if isinstance(result, Response):
-            return result
+        services.submit(actor=acting_user(request), application=self.get_application(pk))
         return self.represent(pk)
 
 
@@ -149,11 +130,7 @@ class WithdrawView(ApplicationAPIView):
         body = WithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application = self.get_application(pk)
-        result = run(
-            services.withdraw, actor=request.user, application=application, reason=body.validated_data["reason"]
-        )
-        if isinstance(result, Response):
-            return result
+        services.withdraw(actor=acting_user(request), application=application, reason=body.validated_data["reason"])
         return self.represent(pk)
 
 
@@ -165,9 +142,7 @@ class AssignView(ApplicationAPIView):
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        result = run(services.assign, actor=request.user, application=self.get_application(pk))
-        if isinstance(result, Response):
-            return result
+        services.assign(actor=acting_user(request), application=self.get_application(pk))
         return self.represent(pk)
 
 
@@ -181,9 +156,7 @@ class DecisionView(ApplicationAPIView):
     def post(self, request: Request, pk: int) -> Response:
         body = DecisionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = run(services.decide, actor=request.user, application=self.get_application(pk), **body.validated_data)
-        if isinstance(result, Response):
-            return result
+        services.decide(actor=acting_user(request), application=self.get_application(pk), **body.validated_data)
         return self.represent(pk, status_code=status.HTTP_201_CREATED)
 
 
@@ -221,11 +194,9 @@ class DocumentListView(ApplicationAPIView):
         application = self.get_application(pk)
         body = DocumentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = run(
-            services.add_document, actor=request.user, application=application, upload=body.validated_data["file"]
+        result = services.add_document(
+            actor=acting_user(request), application=application, upload=body.validated_data["file"]
         )
-        if isinstance(result, Response):
-            return result
         return Response(DocumentSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
@@ -258,9 +229,7 @@ class DocumentView(ApplicationAPIView):
 
     @extend_schema(summary="Remove a document from a draft (its applicant)", responses={204: None})
     def delete(self, request: Request, pk: int, doc: int) -> Response:
-        result = run(services.remove_document, actor=request.user, document=self.get_document(pk, doc))
-        if isinstance(result, Response):
-            return result
+        services.remove_document(actor=acting_user(request), document=self.get_document(pk, doc))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -275,9 +244,7 @@ class HitReviewView(APIView):
         body.is_valid(raise_exception=True)
         visible = Hit.objects.filter(party__application__in=Application.objects.for_user(request.user))
         hit = get_object_or_404(visible, pk=pk)
-        result = run(type(self).service, actor=request.user, hit=hit, rationale=body.validated_data["rationale"])
-        if isinstance(result, Response):
-            return result
+        type(self).service(actor=acting_user(request), hit=hit, rationale=body.validated_data["rationale"])
         return Response(HitSerializer(Hit.objects.select_related("party", "entity", "reviewed_by").get(pk=pk)).data)
 
 

@@ -11,17 +11,20 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from entities.models import LicensePolicy
 from lib.roles import Role, has_role
 from licensing.status import (
     DECIDED_STATUSES,
+    LICENCE_IN_FORCE,
     LICENCE_TRANSITIONS,
     OPEN_STATUSES,
     TRANSITIONS,
+    IllegalTransition,
     LicenceStatus,
     Status,
     next_status,
@@ -58,7 +61,16 @@ def visibility_scope(user: User | AbstractBaseUser | AnonymousUser | None) -> st
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def open(self) -> ApplicationQuerySet:
-        """Submitted and not yet decided: the cases re-screening keeps watching."""
+        """Open cases: the one definition that re-screening, hit review and the pages share.
+
+        Requests submitted and not yet decided, and approved requests whose licence is still in
+        force (active or on hold, within its validity): a licence on hold stays watched while a
+        reviewer decides whether to release or revoke it.
+        """
+        return self.filter(Q(status__in=OPEN_STATUSES) | Q(licence__in=Licence.objects.in_force()))
+
+    def undecided(self) -> ApplicationQuerySet:
+        """Submitted and waiting for a decision: the review queue."""
         return self.filter(status__in=OPEN_STATUSES)
 
     def decided(self) -> ApplicationQuerySet:
@@ -74,8 +86,6 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         return self.filter(applicant=user.pk)
 
     def with_hit_counts(self) -> ApplicationQuerySet:
-        from compliance.models import Hit
-
         def count(*statuses: str) -> Any:
             hits = Hit.objects.filter(party__application=OuterRef("pk"))
             if statuses:
@@ -140,7 +150,8 @@ class Application(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        """Whether this case is open (see `ApplicationQuerySet.open`); one query."""
+        return Application.objects.open().filter(pk=self.pk).exists()
 
     @property
     def is_decided(self) -> bool:
@@ -252,8 +263,14 @@ class Decision(models.Model):
 
 class LicenceQuerySet(models.QuerySet["Licence"]):
     def valid(self) -> LicenceQuerySet:
+        """Licences that may be shipped against today."""
         today = timezone.localdate()
         return self.filter(status=LicenceStatus.ACTIVE, valid_from__lte=today, valid_until__gte=today)
+
+    def in_force(self) -> LicenceQuerySet:
+        """Licences within their validity that have not ended (active, or held pending review)."""
+        today = timezone.localdate()
+        return self.filter(status__in=LICENCE_IN_FORCE, valid_from__lte=today, valid_until__gte=today)
 
 
 class Licence(models.Model):
@@ -296,3 +313,130 @@ class CountryChart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}: {' '.join(self.reasons)}"
+
+
+class HitQuerySet(models.QuerySet["Hit"]):
+    def unresolved(self) -> HitQuerySet:
+        """Hits that still weigh on a request: open (not reviewed yet) or confirmed."""
+        return self.filter(status__in=[Hit.Status.OPEN, Hit.Status.CONFIRMED])
+
+    def awaiting_acknowledgement(self) -> HitQuerySet:
+        """Hits a list change resolved (entity delisted, or no longer matching) that no reviewer has seen."""
+        return self.filter(status__in=HIT_AWAITING_ACKNOWLEDGEMENT)
+
+
+class Hit(models.Model):
+    """One licence-request party matching one listed entity, stamped with how it was found.
+
+    Unique per (party, entity): screening the same pair again updates the row, so a re-screen
+    that runs twice records each hit once, and a reviewer's clearance is remembered until the
+    party or the entity changes (`party_fingerprint`, `entity_hash`).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLEARED = "cleared", "Cleared (false positive)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DELISTED = "delisted", "Entity delisted"
+        UNMATCHED = "unmatched", "No longer matches"
+        ACKNOWLEDGED = "acknowledged", "List change acknowledged"
+
+    class Action(models.TextChoices):
+        CLEAR = "clear", "clear"
+        CONFIRM = "confirm", "confirm"
+        DELIST = "delist", "resolve as delisted"
+        UNMATCH = "unmatch", "resolve as no longer matching"
+        ACKNOWLEDGE = "acknowledge", "acknowledge"
+        REOPEN = "reopen", "reopen"
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="hits")
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="hits")
+    score = models.FloatField()
+    matched_name = models.CharField(max_length=500)
+    explanation = models.JSONField(default=dict, blank=True)
+    # The entity's licence requirement and review policy as they stood when the hit was found.
+    license_requirement = models.TextField(blank=True)
+    license_policy = models.CharField(max_length=32, blank=True)
+    license_policy_text = models.TextField(blank=True)
+    list_version = models.PositiveIntegerField(null=True, blank=True)
+    threshold = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    rationale = models.TextField(blank=True)
+    # Why a list change resolved the hit without a reviewer (delisted, or no longer matching),
+    # in the system's words; kept after a reviewer acknowledges it, cleared when the hit reopens.
+    resolution = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    party_fingerprint = models.CharField(max_length=64)
+    entity_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = HitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["party", "-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["party", "entity"], name="one_hit_per_party_and_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.matched_name} ({self.score:.2f}, {self.status})"
+
+    def transition(self, action: str) -> str:
+        """Move to the status the table gives for `action`; IllegalTransition if there is none."""
+        try:
+            self.status = HIT_TRANSITIONS[(self.status, action)]
+        except KeyError:
+            done = HIT_ACTIONS_DONE.get(action, action)
+            raise IllegalTransition(f"A hit marked “{self.get_status_display()}” cannot be {done}.") from None
+        return self.status
+
+    def can(self, action: str) -> bool:
+        return (self.status, action) in HIT_TRANSITIONS
+
+    @property
+    def reviewable(self) -> bool:
+        """A reviewer may clear or confirm it (the case page shows the form)."""
+        return self.can(Hit.Action.CLEAR)
+
+    @property
+    def awaits_acknowledgement(self) -> bool:
+        return self.can(Hit.Action.ACKNOWLEDGE)
+
+    @property
+    def license_policy_label(self) -> str:
+        return str(dict(LicensePolicy.choices).get(self.license_policy, self.license_policy or "None stated"))
+
+
+HS, HA = Hit.Status, Hit.Action
+
+# The hit status machine: (from, action) -> to. Anything absent is an illegal move.
+HIT_TRANSITIONS: dict[tuple[str, str], str] = {
+    # A reviewer's verdict; a reviewer may change their mind while the request is open.
+    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    **{(status, HA.CONFIRM): HS.CONFIRMED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    # A list change resolves only hits nobody has ruled on: a reviewer's verdict is theirs to keep.
+    (HS.OPEN, HA.DELIST): HS.DELISTED,
+    (HS.OPEN, HA.UNMATCH): HS.UNMATCHED,
+    # A hit the list change took away still needs a reviewer's look before the case is approved.
+    (HS.DELISTED, HA.ACKNOWLEDGE): HS.ACKNOWLEDGED,
+    (HS.UNMATCHED, HA.ACKNOWLEDGE): HS.ACKNOWLEDGED,
+    # Screening finds the pair again (relisted, matching again, or party or entity changed).
+    **{(status, HA.REOPEN): HS.OPEN for status in HS if status != HS.OPEN},
+}
+
+HIT_ACTIONS_DONE: dict[str, str] = {
+    HA.CLEAR: "cleared",
+    HA.CONFIRM: "confirmed",
+    HA.DELIST: "resolved as delisted",
+    HA.UNMATCH: "resolved as no longer matching",
+    HA.ACKNOWLEDGE: "acknowledged",
+    HA.REOPEN: "reopened",
+}
+
+# Resolved by a list change and not yet acknowledged: approval waits for a reviewer's look.
+HIT_AWAITING_ACKNOWLEDGEMENT: tuple[str, ...] = tuple(
+    status for (status, action) in HIT_TRANSITIONS if action == HA.ACKNOWLEDGE
+)

@@ -10,8 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from compliance.models import Hit
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Licence, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Hit, Licence, LineItem, Party
 from licensing.services import ApplicationData, ItemData, PartyData
 
 

@@ -18,17 +18,18 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from compliance import hits as hit_services
-from compliance.models import Hit
-from lib.history import save_with_history
+from compliance.index import get_index
+from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
-from lib.users import SYSTEM_USERNAME
+from lib.users import system_user
+from licensing import emails
+from licensing import hits as hit_services
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
-from licensing.models import Application, CountryChart, Decision, Document, Licence, LineItem, Party
+from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.rules import may_flag, require_reviewer, require_sales_owner
 from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
 from licensing.validators import normalise_eccn
 
@@ -72,18 +73,13 @@ class ApplicationData:
     items: Sequence[ItemData] = field(default_factory=tuple)
 
 
-def _attribute(obj: models.Model, actor: User | None, reason: str) -> None:
-    obj._history_user = actor if actor is not None and actor.pk else None  # type: ignore[attr-defined]
-    obj._change_reason = hit_services.short(reason)  # type: ignore[attr-defined]
-
-
 def _save(obj: models.Model, actor: User | None, reason: str, **kwargs: Any) -> None:
-    _attribute(obj, actor, reason)
+    attribute(obj, actor, reason)
     obj.save(**kwargs)
 
 
 def _delete(obj: models.Model, actor: User | None, reason: str) -> None:
-    _attribute(obj, actor, reason)
+    attribute(obj, actor, reason)
     obj.delete()
 
 
@@ -100,24 +96,12 @@ def _insert_numbered(obj: Application | Licence, *, prefix: str, field_name: str
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
             obj.pk = cursor.fetchone()[0]  # type: ignore[index]
         setattr(obj, field_name, f"{prefix}-{year}-{obj.pk:06d}")
-        _attribute(obj, actor, reason)
+        attribute(obj, actor, reason)
         obj.save(force_insert=True)
         return
     _save(obj, actor, reason)
     setattr(obj, field_name, f"{prefix}-{year}-{obj.pk:06d}")
     _save(obj, actor, "Numbered", update_fields=[field_name])
-
-
-def _require_sales_owner(actor: User, application: Application) -> None:
-    if not has_role(actor, Role.SALES) or application.applicant_id != actor.pk:
-        raise PermissionDenied("Only the Sales user who filed this request can change it.")
-
-
-def _require_reviewer(actor: User, application: Application, *, doing: str) -> None:
-    if not has_role(actor, Role.REVIEWER):
-        raise PermissionDenied(f"Only reviewers can {doing}.")
-    if application.applicant_id == actor.pk:
-        raise PermissionDenied(f"You filed this request, so you cannot {doing} it (segregation of duties).")
 
 
 def _full_clean(obj: models.Model, *, prefix: str = "", exclude: Sequence[str] = ()) -> None:
@@ -191,7 +175,7 @@ def create_application(*, actor: User, data: ApplicationData) -> Application:
 def update_draft(*, actor: User, application: Application, data: ApplicationData) -> Application:
     """The applicant edits their draft; once submitted a request no longer changes."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_sales_owner(actor, application)
+    require_sales_owner(actor, application)
     application.transition(Action.EDIT)
     _apply_header(application, data)
     _full_clean(application, exclude=["applicant", "reference"])
@@ -208,7 +192,7 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
     still be edited, and a refused or failed upload leaves neither a row nor a file behind.
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_sales_owner(actor, application)
+    require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
         application.transition(Action.EDIT)  # raises the readable refusal
     name = (upload.name or "document").rsplit("/", 1)[-1][:255]
@@ -235,7 +219,7 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
 @transaction.atomic
 def remove_document(*, actor: User, document: Document) -> None:
     application = Application.objects.select_for_update().get(pk=document.application_id)
-    _require_sales_owner(actor, application)
+    require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
         application.transition(Action.EDIT)
     _delete(document, actor, f"Document removed: {document.name}")
@@ -308,23 +292,25 @@ def refresh_determination(*, application: Application, actor: User | None, reaso
 
 @transaction.atomic
 def submit(*, actor: User, application: Application) -> Application:
-    """Submit a complete draft: every party is screened and the licence determination is made."""
+    """Submit a complete draft: every party is screened and the licence determination is made.
+
+    The screening is the system's (its hits are attributed to it, not to the salesperson); a
+    request with hits is flagged for a reviewer's attention.
+    """
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_sales_owner(actor, application)
+    require_sales_owner(actor, application)
     application.transition(Action.SUBMIT)
     errors = completeness_errors(application)
     if errors:
         raise ValidationError(errors)
-    found = hit_services.screen_parties(parties=application.parties.all(), actor=actor)
-    from compliance.index import get_index
-
     application.submitted_at = timezone.now()
     application.last_screened_version = get_index().version
     application.determination = compute_determination(application).as_dict()
-    if found:
-        application.needs_attention = True
-        application.attention_reason = f"{found} screening hit(s) to review"
     _save(application, actor, "Submitted")
+    found = hit_services.screen_parties(parties=application.parties.all(), actor=system_user())
+    if found:
+        flag_cases(actor=system_user(), reasons={application.pk: f"{found} screening hit(s) to review"}, hold=False)
+        application.refresh_from_db()
     return application
 
 
@@ -332,7 +318,7 @@ def submit(*, actor: User, application: Application) -> Application:
 def withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """The applicant withdraws a request that has not been decided."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_sales_owner(actor, application)
+    require_sales_owner(actor, application)
     application.transition(Action.WITHDRAW)
     _save(application, actor, f"Withdrawn: {reason.strip()}" if reason.strip() else "Withdrawn")
     return application
@@ -342,34 +328,27 @@ def withdraw(*, actor: User, application: Application, reason: str = "") -> Appl
 def assign(*, actor: User, application: Application) -> Application:
     """A reviewer takes a submitted request to work on it."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_reviewer(actor, application, doing="review")
+    require_reviewer(actor, application, doing="review")
     application.transition(Action.ASSIGN)
     application.assigned_to = actor
     _save(application, actor, f"Assigned to {actor.get_username()}")
     return application
 
 
-def _may_hold(actor: User) -> bool:
-    return has_role(actor, Role.REVIEWER) or actor.get_username() == SYSTEM_USERNAME
-
-
-@transaction.atomic
 def hold(*, actor: User, application: Application, reason: str) -> Application:
-    """Put an open request on hold (re-screening does this when a new hit arrives)."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if not _may_hold(actor):
+    """A reviewer puts an undecided request on hold, saying why."""
+    if not may_flag(actor):
         raise PermissionDenied("Only reviewers put requests on hold.")
-    application.transition(Action.HOLD)
-    application.needs_attention = True
-    application.attention_reason = reason
-    _save(application, actor, f"On hold: {reason}")
-    return application
+    if not application.can(Action.HOLD):
+        application.transition(Action.HOLD)  # raises the readable refusal
+    flag_cases(actor=actor, reasons={application.pk: reason}, hold=True)
+    return Application.objects.get(pk=application.pk)
 
 
 @transaction.atomic
 def resume(*, actor: User, application: Application, reason: str) -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_reviewer(actor, application, doing="review")
+    require_reviewer(actor, application, doing="review")
     application.transition(Action.RESUME)
     application.needs_attention = False
     application.attention_reason = ""
@@ -396,7 +375,7 @@ def decide(
     presumption or policy of denial needs an explicit override reason.
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _require_reviewer(actor, application, doing="decide")
+    require_reviewer(actor, application, doing="decide")
     if application.is_decided:
         previous = Decision.objects.select_related("decided_by").filter(application=application).first()
         if previous is not None:
@@ -454,42 +433,21 @@ def decide(
     application.needs_attention = False
     application.attention_reason = ""
     _save(application, actor, f"Decided: {decision.get_outcome_display().lower()}")
-    transaction.on_commit(lambda: notify_applicant(decision.pk))
+    # Written with the decision (the outbox), sent after commit: a rolled-back decision sends
+    # nothing, and a mail server that is down delays the e-mail instead of failing the decision.
+    emails.decision_made(decision)
     return decision
 
 
 def issue_licence(*, actor: User, application: Application, conditions: str, on: date) -> Licence:
-    years = int(getattr(settings, "LICENCE_VALIDITY_YEARS", 4))
     licence = Licence(
-        application=application, valid_from=on, valid_until=on + relativedelta(years=years), conditions=conditions
+        application=application,
+        valid_from=on,
+        valid_until=on + relativedelta(years=settings.LICENCE_VALIDITY_YEARS),
+        conditions=conditions,
     )
     _insert_numbered(licence, prefix="CL", field_name="number", actor=actor, reason="Licence issued")
     return licence
-
-
-def notify_applicant(decision_id: int) -> None:
-    """E-mail the applicant the decision and its conditions (after the decision commits)."""
-    decision = Decision.objects.select_related("application__applicant", "decided_by").get(pk=decision_id)
-    application = decision.application
-    applicant = application.applicant
-    if not applicant.email:
-        return
-    lines = [
-        f"Your licence request {application.reference} was {decision.get_outcome_display().lower()}.",
-        "",
-        f"Rationale: {decision.rationale}",
-    ]
-    if decision.conditions:
-        lines += ["", "Conditions (pass these on to the parties):", decision.conditions]
-    licence = Licence.objects.filter(application=application).first()
-    if licence is not None:
-        lines += ["", f"Licence {licence.number}, valid {licence.valid_from} to {licence.valid_until}."]
-    send_mail(
-        subject=f"{application.reference}: {decision.get_outcome_display()}",
-        message="\n".join(lines),
-        from_email=None,
-        recipient_list=[applicant.email],
-    )
 
 
 def _hit_for_review(hit: Hit) -> Hit:
@@ -523,45 +481,33 @@ def acknowledge_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
 
 
 @transaction.atomic
-def hold_licence(*, actor: User, licence: Licence, reason: str) -> Licence:
-    """Suspend an issued licence until a reviewer re-confirms or revokes it.
+def flag_cases(*, actor: User, reasons: dict[int, str], hold: bool) -> None:
+    """Put cases back in front of a reviewer, saying why: the one way a case is flagged.
 
-    Re-screening calls this when a new hit arrives on a party of a valid licence: shipping under
-    it must stop until someone has looked.
+    Each case is marked as needing attention with its reason and its determination is made
+    again with its current hits. With `hold` (a new screening hit), an undecided request also
+    goes on hold through the status table, and an active licence is put on hold: shipping under
+    it stops until a reviewer has looked. One history row per request and per licence, written
+    in bulk: a full re-screen may flag thousands of cases.
     """
-    if not _may_hold(actor):
-        raise PermissionDenied("Only reviewers put licences on hold.")
-    licence = Licence.objects.select_for_update().get(pk=licence.pk)
-    licence.transition(LicenceAction.HOLD)
-    _save(licence, actor, f"On hold: {reason}")
-    return licence
-
-
-@transaction.atomic
-def flag_for_review(*, actor: User, reasons: dict[int, str]) -> None:
-    """Put requests with new screening hits back in front of a reviewer, all in one go.
-
-    Re-screening calls this with a reason per request. An open request goes on hold (through
-    the status table), one that cannot be held is marked for attention, an active licence is
-    put on hold, and each determination is made again with the new hits. One history row per
-    request and per licence, written in bulk: a full re-screen may flag thousands of cases.
-    """
-    if not _may_hold(actor):
+    if not may_flag(actor):
         raise PermissionDenied("Only reviewers put requests on hold.")
     now = timezone.now()
     applications = list(Application.objects.select_for_update().filter(pk__in=list(reasons)).order_by("pk"))
     determinations = compute_determinations(applications)
     for application in applications:
         reason = reasons[application.pk]
-        held = application.can(Action.HOLD)
+        held = hold and application.can(Action.HOLD)
         if held:
             application.transition(Action.HOLD)
         application.needs_attention = True
         application.attention_reason = reason
         application.determination = determinations[application.pk].as_dict()
         application.updated_at = now
-        _attribute(application, actor, f"On hold: {reason}" if held else reason)
+        attribute(application, actor, f"On hold: {reason}" if held else reason)
     save_with_history(applications, ["status", "needs_attention", "attention_reason", "determination", "updated_at"])
+    if not hold:
+        return
     licences = list(
         Licence.objects.select_for_update()
         .filter(application_id__in=list(reasons), status=LicenceStatus.ACTIVE)
@@ -569,7 +515,7 @@ def flag_for_review(*, actor: User, reasons: dict[int, str]) -> None:
     )
     for licence in licences:
         licence.transition(LicenceAction.HOLD)
-        _attribute(licence, actor, f"On hold: {reasons[licence.application_id]}")
+        attribute(licence, actor, f"On hold: {reasons[licence.application_id]}")
     save_with_history(licences, ["status"])
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from lib.errors import Conflict
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -83,6 +85,9 @@ class LicenceAction(models.TextChoices):
     EXPIRE = "expire", "expire"
 
 
+# Within their validity and not ended: the licence's case stays open (re-screened, hits reviewable).
+LICENCE_IN_FORCE: tuple[str, ...] = (LicenceStatus.ACTIVE, LicenceStatus.ON_HOLD)
+
 LICENCE_TRANSITIONS: dict[tuple[str, str], str] = {
     (LicenceStatus.ACTIVE, LicenceAction.HOLD): LicenceStatus.ON_HOLD,
     (LicenceStatus.ON_HOLD, LicenceAction.RELEASE): LicenceStatus.ACTIVE,
@@ -91,12 +96,8 @@ LICENCE_TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     """A move the status table does not allow; the message is meant for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def next_status(

@@ -13,8 +13,7 @@ from typing import Any
 
 from django.db import models
 
-from compliance.models import Hit
-from licensing.models import Application, Decision, Document, Licence, LineItem, Party
+from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party
 
 NOISE_FIELDS = {"updated_at", "created_at", "total", "total_value", "determination", "explanation", "file"}
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from licensing import views
+from licensing import exports, views
 
 app_name = "licensing"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -21,14 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
-]
-
-# The case file export (views in lib/exports.py), kept in this namespace as `licensing:case_file`.
-from django.urls import path  # noqa: E402
-
-from lib import exports  # noqa: E402
-
-urlpatterns += [
     path("<int:pk>/case-file/", exports.case_file, name="case_file"),
     path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),
 ]

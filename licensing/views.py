@@ -18,7 +18,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from compliance.models import Hit
 from lib.permissions import role_required
 from lib.roles import Role, has_role
 from licensing import services
@@ -33,7 +32,7 @@ from licensing.forms import (
     WithdrawForm,
     application_data,
 )
-from licensing.models import Application, Document
+from licensing.models import Application, Document, Hit
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
 

@@ -157,6 +157,7 @@ MATRIX: dict[str, list[Rule]] = {
     "compliance:settings": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
     "compliance:rescreens": [page("GET", ADMIN_AUDITOR), page("POST", ONLY_ADMIN)],
     "compliance:rescreens-status": [page("GET", ADMIN_AUDITOR)],
+    "compliance:rescreen-retry": [page("POST", ONLY_ADMIN, _rescreen)],
     # The API.
     "api-token": [api("POST", PUBLIC)],
     "entity-list": [api("GET", SIGNED_IN), api("POST", ONLY_ADMIN)],
@@ -185,6 +186,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-screening-config": [api("GET", SIGNED_IN), api("PATCH", ONLY_ADMIN)],
     "api-rescreens": [api("GET", ADMIN_AUDITOR), api("POST", ONLY_ADMIN)],
     "api-rescreen-detail": [api("GET", ADMIN_AUDITOR, _rescreen)],
+    "api-rescreen-retry": [api("POST", ONLY_ADMIN, _rescreen)],
     # The schema and its readers are public: they describe the API, they hold no data.
     "schema": [page("GET", PUBLIC)],
     "api-docs": [page("GET", PUBLIC)],
@@ -223,9 +225,10 @@ def test_every_url_has_an_expectation() -> None:
 
 @pytest.fixture
 def world(db: None, settings: Any, tmp_path: Any) -> World:
-    from compliance.models import BatchScreening, Hit, RescreenJob
+    from compliance.models import BatchScreening, RescreenJob
     from entities.models import ListVersion
     from licensing import services
+    from licensing.models import Hit
 
     settings.MEDIA_ROOT = tmp_path
     # Five users per test: a deliberately slow password hash would dominate the whole matrix.

@@ -145,8 +145,7 @@ def test_submitting_costs_the_same_queries_for_one_hit_as_for_many(
     api_for: Callable[[User], APIClient],
 ) -> None:
     """Screening on submit records its hits in bulk, and the response embeds them without a query each."""
-    from compliance.models import Hit
-    from licensing.models import Party
+    from licensing.models import Hit, Party
     from tests.licensing.factories import make_application, party
 
     for i in range(8):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from entities.importers.common import ImportFormatError, ParsedList, entity_key, normalise_for_key
+from entities.importers.common import ImportFormatError, ParsedList
 from entities.importers.service import FORMATS, ImportResult, detect_format, import_list, parse_list
 
 __all__ = [
@@ -11,8 +11,6 @@ __all__ = [
     "ImportResult",
     "ParsedList",
     "detect_format",
-    "entity_key",
     "import_list",
-    "normalise_for_key",
     "parse_list",
 ]

@@ -1,14 +1,11 @@
-"""What every list format shares: the stable key, source codes, and the field normalisers.
+"""What every list format shares: source codes, duplicate keys, and the field normalisers.
 
-The key is what lets a re-import recognise a record it has seen before. OFAC lists carry a
-real, stable entity number; the BIS lists do not (the CSL `_id` is a generated hash, and the
-2026 Entity List has none), so their key is the source, the normalised name and the country.
+Keys themselves are built by `entities.keys`, the one module the forms and the API use too.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,25 +66,6 @@ def source_code(source: str) -> str | None:
         if code in KNOWN_SOURCES:
             return code
     return None
-
-
-_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def normalise_for_key(text: str) -> str:
-    """Casefolded NFKC text with punctuation and whitespace runs collapsed to one space.
-
-    Deliberately simple (no legal-form stripping, no transliteration): a key must stay the same
-    across releases of this code, while the matcher's normalisation is free to improve.
-    """
-    return _PUNCTUATION.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def entity_key(*, source: str, name: str, country: str = "", source_id: str = "") -> str:
-    """The stable key of a listed party: "SDN:12345", or "EL:huawei technologies co ltd:CN"."""
-    if source_id:
-        return f"{source}:{source_id}"
-    return f"{source}:{normalise_for_key(name)}:{country}"
 
 
 def dedupe_keys(records: list[tuple[int, EntityRecord]]) -> tuple[list[EntityRecord], list[str]]:

@@ -14,7 +14,6 @@ from entities.importers.common import (
     ParsedList,
     ProgressCallback,
     dedupe_keys,
-    entity_key,
     first_country,
     normalise_entity_type,
     normalise_policy,
@@ -23,6 +22,7 @@ from entities.importers.common import (
     source_code,
     split_multi,
 )
+from entities.keys import entity_key
 from entities.records import AddressRecord, EntityRecord
 
 COLUMNS = (

@@ -17,9 +17,9 @@ from entities.importers.common import (
     ProgressCallback,
     country_code,
     dedupe_keys,
-    entity_key,
     normalise_entity_type,
 )
+from entities.keys import entity_key
 from entities.records import AddressRecord, EntityRecord
 
 SOURCE = "SDN"

@@ -2,8 +2,15 @@
 
 An import is authoritative for the source lists it contains: records of those lists missing from
 the file are delisted (end-dated, never deleted); other lists are untouched. Records are matched
-across versions by their stable key and compared by content hash, so a re-import of the same file
-reads two columns and writes nothing.
+across versions by their stable key (`entities.keys`) and compared by content hash, so a re-import
+of the same file reads two columns and writes nothing. The rows are written by the same path as an
+edit in the browser (`entities.services`).
+
+Entries a Compliance admin added by hand follow one rule: a file that carries the same party (by
+its key, or by its source, name and country when the source numbers its entries) merges into the
+hand-added row, which becomes the official entry with its history kept; a file that does not
+carry it leaves it listed and marks it "not in the official list as of version N", for an admin
+to decide. Nothing is delisted without a person or an official file saying so.
 
 A re-import that changes nothing records no list version: a version is a change to the list,
 and re-screening is triggered per version. The result says so (`version_number` is None).
@@ -16,20 +23,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
-from django.db.models import Field
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from django.db import transaction
 
-from entities.importers.common import ImportFormatError, ParsedList, ProgressCallback, no_progress
+from entities.importers.common import ImportFormatError, ParsedList, ProgressCallback, first_country, no_progress
 from entities.importers.csl import parse_csv, parse_json
 from entities.importers.ofac import parse_ofac
-from entities.models import Address, Alias, Entity, ListVersion, ListVersionChange
+from entities.keys import name_key
+from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import EntityRecord
-from entities.services import begin_version, finish_version, record_from_entity
+from entities.services import (
+    add_entities,
+    begin_version,
+    delist_entities,
+    finish_version,
+    lock_list,
+    record_from_entity,
+    update_entities,
+    update_with_history,
+)
 
 FORMATS = ("csl-csv", "csl-json", "ofac-sdn")
 Change = ListVersionChange.Change
@@ -84,6 +97,9 @@ class ImportResult:
     added_names: list[str] = field(default_factory=list)
     changed_names: list[str] = field(default_factory=list)
     removed_names: list[str] = field(default_factory=list)
+    # Hand-added entries of these sources the file does not carry: kept listed, marked for an admin.
+    not_carried: int = 0
+    not_carried_names: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -111,6 +127,9 @@ class _Plan:
     relisted: list[tuple[int, EntityRecord]] = field(default_factory=list)
     changed: list[tuple[int, EntityRecord]] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
+    # Hand-added rows the file now carries (merged into them), and those it does not (marked).
+    merged: list[tuple[int, EntityRecord]] = field(default_factory=list)
+    not_carried: list[int] = field(default_factory=list)
     unchanged: int = 0
     # Computed once per record: hashing is most of a no-op re-import's time.
     hashes: dict[str, str] = field(default_factory=dict)
@@ -138,14 +157,14 @@ def import_list(
     with transaction.atomic():
         # Hold the list lock from the first read, so the delta is computed against the list it
         # is applied to (begin_version takes the same lock again, which is harmless).
-        _lock_list()
+        lock_list()
         plan, current = _classify(parsed)
         result = ImportResult(
             path=file_label,
             fmt=fmt,
             sources=sorted(parsed.sources),
             added=len(plan.added) + len(plan.relisted),
-            changed=len(plan.changed),
+            changed=len(plan.changed) + len(plan.merged),
             removed=len(plan.removed),
             unchanged=plan.unchanged,
             version_number=None,
@@ -153,8 +172,17 @@ def import_list(
             duplicates=parsed.duplicates,
             warnings=parsed.warnings,
         )
+        result.not_carried_names = list(
+            Entity.objects.filter(pk__in=plan.not_carried[:DIFF_LIMIT]).values_list("name", flat=True)
+        )
+        result.not_carried = len(plan.not_carried)
         if dry_run or not result.has_changes:
             _describe(result, plan, current)
+            if not dry_run and plan.not_carried:
+                # The file changes nothing, but it is still the word of the official list.
+                _mark_not_carried(
+                    plan.not_carried, version=ListVersion.objects.order_by("-number").first(), actor=actor
+                )
         else:
             version = begin_version(
                 actor=actor,
@@ -165,42 +193,56 @@ def import_list(
             )
             changes = _apply(plan, version=version, actor=actor, reason=reason, progress=progress, label=file_label)
             finish_version(version, changes)
+            _mark_not_carried(plan.not_carried, version=version, actor=actor)
             result.version_number = version.number
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _lock_list() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE entities_listversion IN EXCLUSIVE MODE")
-
-
 def _classify(parsed: ParsedList) -> tuple[_Plan, dict[str, tuple[int, str, date | None]]]:
-    current = {
-        key: (pk, digest, delisted_on)
-        for key, pk, digest, delisted_on in Entity.objects.filter(source__in=list(parsed.sources)).values_list(
-            "key", "id", "content_hash", "delisted_on"
-        )
-    }
+    rows = Entity.objects.filter(source__in=list(parsed.sources)).values_list(
+        "key", "id", "content_hash", "delisted_on", "added_by_hand", "source", "name"
+    )
+    current: dict[str, tuple[int, str, date | None]] = {}
+    # Hand-added rows by name key: a source that numbers its entries (SDN) keys the same party
+    # by number, which a hand-added row cannot know.
+    by_hand: dict[str, str] = {}
+    hand_added: set[str] = set()
+    for key, pk, digest, delisted_on, added_by_hand, source, name in rows:
+        current[key] = (pk, digest, delisted_on)
+        if added_by_hand and delisted_on is None:
+            hand_added.add(key)
+            by_hand.setdefault(name_key(source=source, name=name, country=key.rsplit(":", 1)[-1]), key)
     plan = _Plan()
     seen: set[str] = set()
     for record in parsed.records:
-        seen.add(record.key)
         plan.hashes[record.key] = record.content_hash()
-        existing = current.get(record.key)
+        key = record.key
+        if key not in current:
+            found = by_hand.get(
+                name_key(source=record.source, name=record.name, country=first_country(record.addresses))
+            )
+            if found is not None and found not in seen:
+                key = found
+        seen.add(key)
+        existing = current.get(key)
         if existing is None:
             plan.added.append(record)
             continue
         pk, digest, delisted_on = existing
-        if delisted_on is not None:
+        if key in hand_added:
+            # The official file now carries it: the row becomes the official entry, history kept.
+            plan.merged.append((pk, record))
+        elif delisted_on is not None:
             # Back on the list: for screening this is an addition, of the same entity row.
             plan.relisted.append((pk, record))
         elif digest != plan.hashes[record.key]:
             plan.changed.append((pk, record))
         else:
             plan.unchanged += 1
-    plan.removed = sorted(pk for key, (pk, _, delisted_on) in current.items() if key not in seen and not delisted_on)
+    missing = [(key, pk) for key, (pk, _, delisted_on) in current.items() if key not in seen and not delisted_on]
+    plan.removed = sorted(pk for key, pk in missing if key not in hand_added)
+    plan.not_carried = sorted(pk for key, pk in missing if key in hand_added)
     return plan, current
 
 
@@ -213,6 +255,9 @@ def _describe(result: ImportResult, plan: _Plan, current: dict[str, tuple[int, s
     entities = Entity.objects.prefetch_related("aliases", "addresses").in_bulk([pk for pk, _ in shown])
     result.changed_names = [
         f"{record.name}: {', '.join(record.changed_fields(record_from_entity(entities[pk])))}" for pk, record in shown
+    ] + [
+        f"{record.name} (added by hand; now in the official list)"
+        for _, record in plan.merged[: max(0, DIFF_LIMIT - len(shown))]
     ]
     names = dict(Entity.objects.filter(pk__in=plan.removed[:DIFF_LIMIT]).values_list("id", "name"))
     result.removed_names = [names[pk] for pk in plan.removed[:DIFF_LIMIT]]
@@ -227,133 +272,63 @@ def _apply(
     progress: ProgressCallback,
     label: str,
 ) -> list[tuple[int, str, list[str]]]:
-    user = actor if actor is not None and actor.pk else None
-    now = timezone.now()
-    total = len(plan.added) + len(plan.relisted) + len(plan.changed) + len(plan.removed)
+    total = len(plan.added) + len(plan.relisted) + len(plan.changed) + len(plan.merged) + len(plan.removed)
     done = 0
     changes: list[tuple[int, str, list[str]]] = []
 
-    # Additions: entity rows, then their aliases and addresses, each with history in bulk.
     for start in range(0, len(plan.added), BATCH):
         added = plan.added[start : start + BATCH]
-        new_rows = [_new_entity(record, plan.hashes[record.key], version) for record in added]
-        bulk_create_with_history(new_rows, Entity, batch_size=BATCH, default_user=user, default_change_reason=reason)
-        _create_children(list(zip(new_rows, added, strict=True)), user=user, reason=reason, when=now)
-        changes.extend((row.pk, Change.ADDED, []) for row in new_rows)
+        rows = add_entities(added, version=version, actor=actor, reason=reason, hashes=plan.hashes)
+        changes.extend((row.pk, Change.ADDED, []) for row in rows)
         done += len(added)
         progress("Writing", done, total)
 
-    # Changes and re-listings: update the row, replace its aliases and addresses.
-    updates = [(pk, record, Change.CHANGED) for pk, record in plan.changed] + [
-        (pk, record, Change.ADDED) for pk, record in plan.relisted
-    ]
-    update_fields = [*EntityRecord.__dataclass_fields__.keys() - {"aliases", "addresses"}]
-    update_fields += ["content_hash", "last_version", "delisted_on", "delisted_reason", "updated_at"]
+    # Changes, re-listings and hand-added rows the file now carries: the record onto the row.
+    updates = (
+        [(pk, record, Change.CHANGED) for pk, record in plan.changed]
+        + [(pk, record, Change.ADDED) for pk, record in plan.relisted]
+        + [(pk, record, Change.CHANGED) for pk, record in plan.merged]
+    )
     for start in range(0, len(updates), BATCH):
         batch = updates[start : start + BATCH]
         entities = Entity.objects.prefetch_related("aliases", "addresses").in_bulk([pk for pk, _, _ in batch])
-        rows: list[Entity] = []
-        for pk, record, change in batch:
-            entity = entities[pk]
-            changed_fields = record.changed_fields(record_from_entity(entity))
-            if change == Change.ADDED:
-                changed_fields = ["delisted_on", *changed_fields]
-            for name, value in record.entity_fields().items():
-                setattr(entity, name, value)
-            entity.content_hash = plan.hashes[record.key]
-            entity.last_version = version
-            entity.delisted_on = None
-            entity.delisted_reason = ""
-            entity.updated_at = now
-            rows.append(entity)
-            changes.append((pk, change, changed_fields))
-        _update_with_history(rows, update_fields, user=user, reason=reason)
-        _delete_children([pk for pk, _, _ in batch], user=user, reason=reason, when=now)
-        _create_children([(entities[pk], record) for pk, record, _ in batch], user=user, reason=reason, when=now)
+        for pk, _, _ in batch:
+            entities[pk].added_by_hand = False
+            entities[pk].not_in_source_since = None
+        changed = update_entities(
+            [(entities[pk], record) for pk, record, _ in batch],
+            version=version,
+            actor=actor,
+            reason=reason,
+            hashes=plan.hashes,
+        )
+        changes.extend((pk, change, fields) for (pk, _, change), fields in zip(batch, changed, strict=True))
         done += len(batch)
         progress("Writing", done, total)
 
     # Removals: end-dated, never deleted, so past decisions replay against them.
-    today = timezone.localdate()
     for start in range(0, len(plan.removed), BATCH):
-        batch_ids = plan.removed[start : start + BATCH]
-        removed = list(Entity.objects.filter(pk__in=batch_ids))
-        for entity in removed:
-            entity.delisted_on = today
-            entity.delisted_reason = f"Not in import of {label}"
-            entity.last_version = version
-            entity.updated_at = now
-        _update_with_history(
-            removed, ["delisted_on", "delisted_reason", "last_version", "updated_at"], user=user, reason=reason
-        )
+        removed = list(Entity.objects.filter(pk__in=plan.removed[start : start + BATCH]))
+        delist_entities(removed, version=version, actor=actor, reason=f"Not in import of {label}")
         changes.extend((entity.pk, Change.REMOVED, ["delisted_on"]) for entity in removed)
-        done += len(batch_ids)
+        done += len(removed)
         progress("Writing", done, total)
     return changes
 
 
-def _update_with_history(rows: Sequence[Entity], field_names: Sequence[str], *, user: User | None, reason: str) -> None:
-    """bulk_update_with_history, without QuerySet.bulk_update's CASE expressions.
+def _mark_not_carried(entity_ids: Sequence[int], *, version: ListVersion | None, actor: User | None) -> None:
+    """Hand-added entries the official file does not carry stay listed, marked for an admin.
 
-    Django builds one CASE WHEN per field and row, which took minutes for 10,000 changed records;
-    one parameterised UPDATE per row, sent with psycopg's pipelined executemany, takes about a second.
+    Not a list change (screening is unaffected), so no list version records it; the entity's
+    own history does, attributed to whoever ran the import.
     """
-    if not rows:
-        return
-    model_fields = [cast("Field[Any, Any]", Entity._meta.get_field(name)) for name in field_names]
-    columns = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in model_fields)
-    sql = f"UPDATE {connection.ops.quote_name(Entity._meta.db_table)} SET {columns} WHERE id = %s"
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in model_fields] + [row.pk] for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-    Entity.history.bulk_history_create(  # type: ignore[attr-defined]
-        rows, batch_size=BATCH, update=True, default_user=user, default_change_reason=reason
-    )
-
-
-def _new_entity(record: EntityRecord, digest: str, version: ListVersion) -> Entity:
-    entity = Entity(**record.entity_fields())
-    entity.content_hash = digest
-    entity.first_version = version
-    entity.last_version = version
-    return entity
-
-
-def _create_children(
-    pairs: Sequence[tuple[Entity, EntityRecord]], *, user: User | None, reason: str, when: object
-) -> None:
-    aliases = [Alias(entity=e, name=name) for e, r in pairs for name in r.aliases]
-    addresses = [
-        Address(entity=e, address=a.address, city=a.city, state=a.state, postal_code=a.postal_code, country=a.country)
-        for e, r in pairs
-        for a in r.addresses
-    ]
-    if aliases:
-        bulk_create_with_history(aliases, Alias, batch_size=BATCH, default_user=user, default_change_reason=reason)
-    if addresses:
-        bulk_create_with_history(addresses, Address, batch_size=BATCH, default_user=user, default_change_reason=reason)
-
-
-def _delete_children(entity_ids: Sequence[int], *, user: User | None, reason: str, when: object) -> None:
-    """Delete aliases and addresses with a "-" history row each, in bulk.
-
-    QuerySet.delete() would fire one post_delete (and one history INSERT) per row.
-    """
-    for model in (Alias, Address):
-        queryset = model._default_manager.filter(entity_id__in=entity_ids)
-        history_model = model.history.model  # type: ignore[attr-defined]
-        concrete = [f.attname for f in model._meta.concrete_fields]
-        history_rows = [
-            history_model(
-                **values,
-                history_date=when,
-                history_type="-",
-                history_user=user,
-                history_change_reason=reason,
-            )
-            for values in queryset.values(*concrete)
-        ]
-        history_model.objects.bulk_create(history_rows, batch_size=BATCH)
-        queryset._raw_delete(queryset.db)
+    rows = list(Entity.objects.filter(pk__in=list(entity_ids), not_in_source_since__isnull=True))
+    for row in rows:
+        row.not_in_source_since = version
+    if rows and version is not None:
+        update_with_history(
+            rows,
+            ["not_in_source_since"],
+            user=actor if actor is not None and actor.pk else None,
+            reason=f"Added by hand; not in the official list as of version {version.number}",
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from licensing import rescreening
 from licensing.models import Application
 
 register = template.Library()
@@ -68,3 +70,9 @@ def waiting(value: datetime | None) -> str:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'}"
     return "just now"
+
+
+@register.inclusion_tag("licensing/_screened_against.html")
+def screened_against(application: Application) -> dict[str, Any]:
+    """`{% screened_against application %}`: the list version a case was last screened against."""
+    return {"screening": rescreening.screened_against(application)}

@@ -18,10 +18,11 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
-from compliance.models import BatchScreening, Hit, RescreenJob
+from compliance.models import BatchScreening, RescreenJob
 from entities.models import Entity, ImportJob, ListVersion
 from lib.roles import Role
 from licensing import services
+from licensing.models import Hit
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories import make_entity, make_user
 from tests.lib.cases import file_request

@@ -11,10 +11,9 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from compliance.models import Hit
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application
+from licensing.models import Application, Hit
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories import make_entity, make_user
 from tests.lib.cases import file_request

@@ -50,7 +50,9 @@ def start_worker(transactional_db: None, redis_queue: Any, no_eager_tasks: None)
     started: list[Worker] = []
 
     def start(**extra_env: str) -> Worker:
-        worker = Worker(redis_url=settings.REDIS_URL, log_dir=WORKER_LOGS, extra_env=extra_env).start()
+        # A CLEARANCE_FAULT_* variable loads tests/compliance/faults.py into the worker.
+        faults = any(name.startswith("CLEARANCE_FAULT_") for name in extra_env)
+        worker = Worker(redis_url=settings.REDIS_URL, log_dir=WORKER_LOGS, extra_env=extra_env, faults=faults).start()
         started.append(worker)
         return worker
 

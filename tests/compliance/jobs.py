@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from compliance import rescreen
 from compliance.models import RescreenJob
+from compliance.rescreen import chunks
 
 
 def run_job(job: RescreenJob) -> RescreenJob:
     """What the worker does with a job's message and then each chunk's."""
     for chunk_id in rescreen.start_job(job.pk):
-        rescreen.run_chunk(chunk_id)
+        chunks.run_chunk(chunk_id)
     job.refresh_from_db()
     return job
 

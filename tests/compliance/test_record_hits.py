@@ -13,16 +13,15 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from compliance import hits as hit_services
 from compliance.index import reset_index
 from compliance.matcher import Match
-from compliance.models import Hit
 from entities.models import Entity
 from entities.services import create_entity
 from lib.roles import Role
 from lib.users import system_user
+from licensing import hits as hit_services
 from licensing import services
-from licensing.models import Application, Licence
+from licensing.models import Application, Hit, Licence
 from licensing.status import LicenceStatus, Status
 from tests.factories import make_record, make_user
 from tests.licensing.factories import make_application, party
@@ -186,8 +185,8 @@ def test_flagging_many_cases_holds_requests_and_licences_with_one_history_row_ea
     _record([(in_review.parties.get(), entities[0], _match(entities[0]))])
     _record([(licensed.parties.get(), entities[1], _match(entities[1]))])
 
-    services.flag_for_review(
-        actor=system_user(), reasons={in_review.pk: "New hit: Volga", licensed.pk: "New hit: Ural"}
+    services.flag_cases(
+        actor=system_user(), reasons={in_review.pk: "New hit: Volga", licensed.pk: "New hit: Ural"}, hold=True
     )
 
     in_review.refresh_from_db()
@@ -209,5 +208,5 @@ def test_only_reviewers_and_the_system_may_flag_cases(entities: list[Entity]) ->
     application = make_application(parties=[party("Volga Precision Optics LLC", country="RU")])
     salesperson = make_user(Role.SALES, username="seller")
     with pytest.raises(services.PermissionDenied):
-        services.flag_for_review(actor=salesperson, reasons={application.pk: "sneaky"})
+        services.flag_cases(actor=salesperson, reasons={application.pk: "sneaky"}, hold=True)
     assert Application.objects.get(pk=application.pk).status == application.status

@@ -139,12 +139,12 @@ def test_the_case_snippet_shows_the_version_and_an_out_of_date_badge(settings: A
     from django.template.loader import render_to_string
 
     stale = render_to_string(
-        "compliance/_screened_against.html",
+        "licensing/_screened_against.html",
         {"screening": {"last_screened_version": 3, "current_version": 5, "out_of_date": True}},
     )
     assert "Screened against list version 3" in stale and "(current: 5)" in stale and "out of date" in stale
     fresh = render_to_string(
-        "compliance/_screened_against.html",
+        "licensing/_screened_against.html",
         {"screening": {"last_screened_version": 5, "current_version": 5, "out_of_date": False}},
     )
     assert "out of date" not in fresh

@@ -11,12 +11,14 @@ from django.core import mail
 from django.utils import timezone
 
 from compliance import rescreen
-from compliance.models import Hit, RescreenChunk, RescreenJob
+from compliance.models import RescreenChunk, RescreenJob
+from compliance.rescreen import chunks, jobs
 from entities.models import Entity, ListVersion
 from entities.services import create_entity, delist_entity, update_entity
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application, Licence, Party
+from licensing.models import Application, Hit, Licence, Party
+from licensing.rescreening import screened_against
 from licensing.status import LicenceStatus, Status
 from tests.factories import make_record, make_user
 from tests.licensing.factories import make_application, party
@@ -25,7 +27,7 @@ from tests.licensing.factories import make_application, party
 def run_job(job: RescreenJob) -> RescreenJob:
     """What the worker does with a job's message and then each chunk's."""
     for chunk_id in rescreen.start_job(job.pk):
-        rescreen.run_chunk(chunk_id)
+        chunks.run_chunk(chunk_id)
     job.refresh_from_db()
     return job
 
@@ -82,7 +84,7 @@ def test_adding_an_entity_that_matches_an_open_request_records_the_hit_and_flags
     assert open_request.status == Status.ON_HOLD
     assert open_request.needs_attention
     assert "Shenzhen Bluewave Semiconductor" in open_request.attention_reason
-    assert rescreen.screened_against(open_request)["last_screened_version"] == job.list_version
+    assert screened_against(open_request)["last_screened_version"] == job.list_version
     assert job.status == RescreenJob.Status.DONE
     assert (job.hits_found, job.new_hits, job.done_chunks, job.total_chunks) == (1, 1, 1, 1)
     assert len(mail.outbox) == 1
@@ -138,8 +140,8 @@ def test_running_a_chunk_twice_records_each_hit_once(
     list_entity("Shenzhen Bluewave Semiconductor", country="CN")
     job = latest_job()
     chunk_ids = rescreen.start_job(job.pk)
-    first = rescreen.run_chunk(chunk_ids[0])
-    again = rescreen.run_chunk(chunk_ids[0])
+    first = chunks.run_chunk(chunk_ids[0])
+    again = chunks.run_chunk(chunk_ids[0])
     assert first.hits == 1 and again.already_done
     assert Hit.objects.count() == 1
     job.refresh_from_db()
@@ -202,7 +204,7 @@ def test_a_full_rescreen_screens_every_open_party_in_chunks_and_stamps_the_versi
     )
     Hit.objects.all().delete()  # as if the hit had been missed: the full re-screen must find it again
     job = rescreen.request_full_rescreen(actor=admin, reason="audit")
-    rescreen.plan_job(job.pk, party_chunk_size=2)
+    jobs.plan_job(job.pk, party_chunk_size=2)
     job = run_job(job)
     assert job.total_chunks == 3 == RescreenChunk.objects.filter(job=job, done=True).count()
     assert job.parties_screened == 5
@@ -220,7 +222,7 @@ def test_a_full_rescreen_puts_every_party_of_one_name_in_one_chunk(
     for name in names:
         make_application(destination="CN", parties=[party(name, country="CN")], submitted=True)
     job = rescreen.request_full_rescreen(actor=admin, reason="audit")
-    assert rescreen.plan_job(job.pk, party_chunk_size=3) == 2
+    assert jobs.plan_job(job.pk, party_chunk_size=3) == 2
     chunks = [
         sorted(Party.objects.filter(pk__in=chunk.party_ids).values_list("name", flat=True))
         for chunk in RescreenChunk.objects.filter(job=job).order_by("index")
@@ -230,37 +232,16 @@ def test_a_full_rescreen_puts_every_party_of_one_name_in_one_chunk(
     assert job.parties_screened == len(names) and job.status == RescreenJob.Status.DONE
 
 
-def test_a_chunk_planned_as_an_id_range_still_runs(list_entity: Callable[..., Entity], admin: Any) -> None:
-    """Chunks planned before chunks listed their parties (an upgrade mid-job) screen their range."""
-    list_entity("Tianjin Aurora Drone Works", country="CN")
-    hit_case = make_application(
-        destination="CN", parties=[party("Tianjin Aurora Drone Works", country="CN")], submitted=True
-    )
-    Hit.objects.all().delete()
-    job = rescreen.request_full_rescreen(actor=admin, reason="audit")
-    RescreenChunk.objects.create(
-        job=job,
-        index=0,
-        action=RescreenChunk.Action.PARTIES,
-        first_party_id=hit_case.parties.get().pk,
-        last_party_id=hit_case.parties.get().pk,
-    )
-    RescreenJob.objects.filter(pk=job.pk).update(total_chunks=1)
-    job = run_job(job)
-    assert job.parties_screened == 1
-    assert Hit.objects.get().party.application == hit_case
-
-
 def test_a_case_is_out_of_date_until_the_delta_of_the_new_version_is_done(
     open_request: Application, list_entity: Callable[..., Entity]
 ) -> None:
     list_entity("Unrelated Listed Name", country="IR")
     open_request.refresh_from_db()
-    state = rescreen.screened_against(open_request)
+    state = screened_against(open_request)
     assert state["out_of_date"] and state["current_version"] == state["last_screened_version"] + 1  # type: ignore[operator]
     run_job(latest_job())
     open_request.refresh_from_db()
-    assert not rescreen.screened_against(open_request)["out_of_date"]
+    assert not screened_against(open_request)["out_of_date"]
 
 
 def test_the_sweeper_sends_again_jobs_never_enqueued_and_jobs_that_stopped_beating(
@@ -289,7 +270,7 @@ def test_licences_past_their_validity_expire(reviewer: Any) -> None:
     services.decide(actor=reviewer, application=application, outcome="approved", rationale="fine")
     licence = Licence.objects.get()
     Licence.objects.filter(pk=licence.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
-    from compliance.tasks import expire_licences
+    from licensing.tasks import expire_licences
 
     assert expire_licences() == 1
     licence.refresh_from_db()
@@ -322,7 +303,7 @@ def test_the_sweeper_writes_the_version_into_open_cases_stamps_but_not_closed_on
     job = run_job(latest_job())
     open_request.refresh_from_db()
     assert open_request.last_screened_version == before[open_request.pk], "a job does not rewrite every open case"
-    assert rescreen.screened_against(open_request)["last_screened_version"] == job.list_version
+    assert screened_against(open_request)["last_screened_version"] == job.list_version
 
     rescreen.sweep()
 

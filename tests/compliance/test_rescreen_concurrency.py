@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from compliance import rescreen
 from compliance.models import RescreenChunk, RescreenJob
+from compliance.rescreen import chunks, jobs
 from entities.models import ListVersion
 from lib.roles import Role
 from lib.users import system_user
@@ -27,24 +27,24 @@ def test_a_chunk_runs_while_another_chunk_of_the_same_job_is_still_running(monke
     job = RescreenJob.objects.create(
         kind=RescreenJob.Kind.FULL, list_version=ListVersion.current_number(), reason="audit", requested_by=admin
     )
-    assert rescreen.plan_job(job.pk, party_chunk_size=1) == 2
+    assert jobs.plan_job(job.pk, party_chunk_size=1) == 2
     first, second = RescreenChunk.objects.filter(job=job).order_by("index").values_list("pk", flat=True)
 
     inside = threading.Event()
     release = threading.Event()
-    screen = rescreen._screen_parties
+    screen = chunks._screen_parties
 
-    def slow_first_chunk(chunk: RescreenChunk, **kwargs: Any) -> rescreen.ChunkOutcome:
+    def slow_first_chunk(chunk: RescreenChunk, **kwargs: Any) -> chunks.ChunkOutcome:
         if chunk.pk == first:
             inside.set()  # the first worker is inside its chunk's transaction, holding its locks
             assert release.wait(timeout=30)
         return screen(chunk, **kwargs)
 
-    monkeypatch.setattr(rescreen, "_screen_parties", slow_first_chunk)
+    monkeypatch.setattr(chunks, "_screen_parties", slow_first_chunk)
 
     def run_first() -> None:
         try:
-            rescreen.run_chunk(first)
+            chunks.run_chunk(first)
         finally:
             connection.close()  # the thread had its own connection
 
@@ -52,11 +52,11 @@ def test_a_chunk_runs_while_another_chunk_of_the_same_job_is_still_running(monke
     worker.start()
     try:
         assert inside.wait(timeout=30)
-        done: list[rescreen.ChunkOutcome] = []
+        done: list[chunks.ChunkOutcome] = []
 
         def run_second() -> None:
             try:
-                done.append(rescreen.run_chunk(second))
+                done.append(chunks.run_chunk(second))
             finally:
                 connection.close()
 

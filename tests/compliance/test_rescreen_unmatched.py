@@ -11,12 +11,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from compliance import rescreen
-from compliance.models import Hit, RescreenJob
+from compliance.models import RescreenJob
+from compliance.rescreen import chunks
 from entities.models import Entity
 from entities.services import create_entity, update_entity
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application
+from licensing.models import Application, Hit
 from tests.compliance.jobs import latest_job, run_job
 from tests.factories import make_record, make_user
 from tests.licensing.factories import make_application, party
@@ -122,8 +123,8 @@ def test_a_chunk_run_twice_resolves_and_records_the_hit_once(case: Application, 
     hit = Hit.objects.get()
     history_before = hit.history.count()
     [chunk_id] = rescreen.start_job(job.pk)
-    first = rescreen.run_chunk(chunk_id)
-    again = rescreen.run_chunk(chunk_id)
+    first = chunks.run_chunk(chunk_id)
+    again = chunks.run_chunk(chunk_id)
     assert (first.unmatched, again.already_done) == (1, True)
     hit.refresh_from_db()
     assert hit.status == Hit.Status.UNMATCHED

@@ -8,12 +8,13 @@ from collections.abc import Callable
 import pytest
 from django.db import transaction
 
-from compliance import rescreen
-from compliance.models import Hit, RescreenJob
+from compliance.models import RescreenJob
+from compliance.rescreen import jobs
 from entities.models import Entity, ListVersion, ListVersionChange
 from entities.services import begin_version, create_entity, delist_entity, finish_version, write_entity
 from lib.roles import Role
-from licensing.models import Application
+from licensing.models import Application, Hit
+from licensing.rescreening import screened_against
 from licensing.status import Status
 from tests.compliance.worker import VISIBILITY_TIMEOUT, Worker, wait_for
 from tests.factories import make_record, make_user
@@ -60,7 +61,7 @@ def test_a_new_matching_entity_is_found_and_flagged_delisting_resolves_it_and_a_
     assert hit.list_version == job.list_version
     case.refresh_from_db()
     assert case.status == Status.ON_HOLD and case.needs_attention
-    screened = rescreen.screened_against(case)
+    screened = screened_against(case)
     assert screened["last_screened_version"] == ListVersion.current_number() and not screened["out_of_date"]
 
     delist_entity(actor=admin, entity=entity, reason="89 FR 2000")
@@ -84,9 +85,9 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(start_work
         finish_version(version, [(e.pk, ListVersionChange.Change.ADDED, []) for e in added])
     job_id = latest_job_id()
     # One chunk per entity, so the kill lands between chunks that are done and chunks that are not.
-    assert rescreen.plan_job(job_id, entity_chunk_size=1) == 4
+    assert jobs.plan_job(job_id, entity_chunk_size=1) == 4
 
-    doomed = start_worker(CLEARANCE_TEST_CHUNK_DELAY="1.5")
+    doomed = start_worker(CLEARANCE_FAULT_CHUNK_DELAY="1.5")
     wait_for(
         lambda: RescreenJob.objects.filter(pk=job_id, done_chunks__gte=1).exists(),
         timeout=30,

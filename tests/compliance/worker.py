@@ -37,7 +37,9 @@ def test_database_url() -> str:
 class Worker:
     """One `celery worker` process group; `kill()` is SIGKILL to all of it, as an OOM killer would."""
 
-    def __init__(self, *, redis_url: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, redis_url: str, log_dir: Path, extra_env: dict[str, str] | None = None, faults: bool = False
+    ) -> None:
         self.name = f"rescreen-test-{uuid.uuid4().hex[:8]}@localhost"
         self.log_path = log_dir / f"{self.name.split('@')[0]}.log"
         env = {
@@ -53,6 +55,8 @@ class Worker:
         }
         env.update(extra_env or {})
         self.env = env
+        # tests/compliance/faults.py, whose variables (in extra_env) slow or break chunks.
+        self.include = ["-I", "tests.compliance.faults"] if faults else []
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30.0) -> Worker:
@@ -73,6 +77,7 @@ class Worker:
                 self.name,
                 "-l",
                 "INFO",
+                *self.include,
             ],
             cwd=REPO_ROOT,
             env=self.env,

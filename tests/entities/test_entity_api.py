@@ -80,7 +80,7 @@ def test_an_admin_adds_an_entity_as_one_list_version(api_for: ApiFor, compliance
     response = api_for(compliance_admin).post(ENTITIES, body(), format="json")
     assert response.status_code == 201, response.json()
     created = response.json()
-    assert created["key"] == "manual:EL:shenzhen drone parts co., ltd.:CN"
+    assert created["key"] == "EL:shenzhen drone parts co ltd:CN"
     assert created["source"] == "EL"
     assert created["aliases"] == ["SZ Drone Parts"]
     assert created["addresses"][0]["country"] == "CN"

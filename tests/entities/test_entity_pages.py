@@ -151,7 +151,8 @@ def test_an_admin_adds_an_entity_with_the_form(client_for: ClientFor, compliance
     entity = Entity.objects.get(name="Shenzhen Drone Parts Co., Ltd.")
     assert response.status_code == 302
     assert response["Location"] == reverse("entities:detail", args=[entity.pk])
-    assert entity.key == "manual:EL:shenzhen drone parts co., ltd.:CN"
+    # Keyed as an import of the Entity List keys the same party (entities.keys).
+    assert entity.key == "EL:shenzhen drone parts co ltd:CN" and entity.added_by_hand
     assert [a.name for a in entity.aliases.all()] == ["SZ Drone Parts", "Shenzhen Drone"]
     assert [(a.address, a.city, a.country) for a in entity.addresses.all()] == [("No. 1 Keji Road", "Shenzhen", "CN")]
     assert entity.programs == ["EAR744"]

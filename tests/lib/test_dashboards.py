@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from lib.dashboard import list_versions_over_time
+from entities.figures import list_versions_over_time
 from tests.factories import make_entity
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_reviewers_see_the_queue_by_age_and_their_own_turnaround(
 
     from django.utils import timezone
 
-    from lib.dashboard import queue_by_age, turnaround
+    from licensing.figures import queue_by_age, turnaround
     from licensing.models import Application
     from tests.lib.cases import decide_request, file_request
 
@@ -114,7 +114,7 @@ def test_reviewers_see_the_queue_by_age_and_their_own_turnaround(
 def test_sales_see_only_their_own_requests_and_decisions(
     client_for: Callable[[User], Client], sales: User, sales2: User, reviewer: User
 ) -> None:
-    from lib.dashboard import decisions_over_time, requests_by_status
+    from licensing.figures import decisions_over_time, requests_by_status
     from tests.lib.cases import decide_request, file_request
 
     decide_request(reviewer, file_request(sales), conditions="No re-export to Iran.")

@@ -23,8 +23,8 @@ def _csv(response: object) -> list[dict[str, str]]:
 def test_the_case_file_holds_the_request_screening_decision_and_timeline(
     client_for: Callable[[User], Client], sales: User, reviewer: User, auditor: User, compliance_admin: User
 ) -> None:
-    from compliance.models import Hit
     from licensing import services
+    from licensing.models import Hit
 
     make_entity("Huawei Technologies Co., Ltd.", actor=compliance_admin, aliases=("Huawei",))
     application = file_request(sales, end_user="Huawei Technologies Co Ltd")

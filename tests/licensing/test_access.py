@@ -14,9 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from compliance.models import Hit
 from licensing import services
-from licensing.models import Application, Document
+from licensing.models import Application, Document, Hit
 from tests.factories import make_entity
 from tests.licensing.factories import make_application, party
 

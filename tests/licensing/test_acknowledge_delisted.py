@@ -11,11 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from compliance.models import Hit
 from entities.models import Entity
 from entities.services import create_entity, delist_entity
 from licensing import services
-from licensing.models import Application
+from licensing.models import Application, Hit
 from licensing.status import IllegalTransition
 from tests.compliance.jobs import latest_job, run_job
 from tests.factories import make_record
@@ -114,8 +113,8 @@ def test_only_a_reviewer_who_did_not_file_the_request_acknowledges(
 def test_an_acknowledged_hit_reopens_when_the_entity_is_listed_again(
     delisted: Hit, entity: Entity, reviewer: User, compliance_admin: User
 ) -> None:
-    from compliance.hits import screen_parties
     from entities.services import begin_version, finish_version
+    from licensing.hits import screen_parties
 
     services.acknowledge_hit(actor=reviewer, hit=delisted, rationale="Delisting checked.")
     # Relisted, as a later import would do it: a new list version with the entity active again.

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from compliance.models import Hit
+from licensing.models import Hit
 from tests.licensing.factories import item, make_application, party
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]

@@ -4,9 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from compliance.models import Hit
 from licensing import services
-from licensing.models import Application, Decision
+from licensing.models import Application, Decision, Hit
 from tests.factories import make_entity
 from tests.licensing.factories import make_application, party
 

@@ -7,10 +7,9 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from compliance.models import Hit
 from lib.roles import Role
 from licensing import services
-from licensing.models import Decision
+from licensing.models import Decision, Hit
 from tests.factories import make_entity, make_user
 from tests.licensing.factories import make_application, party
 

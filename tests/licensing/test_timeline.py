@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from compliance.models import Hit
 from licensing import services
+from licensing.models import Hit
 from licensing.timeline import build_timeline
 from tests.factories import make_entity
 from tests.licensing.factories import application_data, make_application, party

@@ -1,4 +1,4 @@
-"""What auditors ask for: a case file (printable HTML, or PDF) and CSV exports of decisions and the list.
+"""What auditors ask for of cases: a case file (printable HTML, or PDF) and a CSV of decisions.
 
 Every export reads through the same visibility rules as the pages (`Application.objects.for_user`),
 so Sales export only their own decisions and a forged id of someone else's case is a 404.
@@ -8,9 +8,8 @@ workstation's cache does not keep a case file.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
@@ -21,10 +20,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lib.csv_export import csv_response
 from lib.permissions import role_required
 from lib.roles import Role
+from licensing.models import Application, Decision, Hit, Licence
+from licensing.timeline import build_timeline
 
-LIST_READERS = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
 ALL_ROLES = tuple(Role)
 
 
@@ -54,10 +55,6 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[tuple[str, str
 
 
 def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
-    from compliance.models import Hit
-    from licensing.models import Application, Decision, Licence
-    from licensing.timeline import build_timeline
-
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("applicant", "assigned_to"), pk=pk
     )
@@ -111,41 +108,11 @@ def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(filename: str, header: list[str], rows: Iterable[list[Any]]) -> StreamingHttpResponse:
-    # Streamed: the full list is ~15,000 rows and must not be built in memory for every export.
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # a BOM so spreadsheet programs read the UTF-8 names correctly
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([_safe_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _safe_cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell must never start with = + - @."""
-    text = "" if value is None else str(value)
-    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + text
-    return text
-
-
 @require_GET
 @never_cache
 @role_required(*ALL_ROLES)  # type: ignore[arg-type]  # role_required is typed for HttpResponse only
 def decisions_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every decision the user may read (Sales: on their own requests), newest first."""
-    from licensing.models import Application, Decision
-
     decisions = (
         Decision.objects.filter(application__in=Application.objects.for_user(request.user).values("pk"))
         .select_related("application", "application__applicant", "decided_by", "application__licence")
@@ -193,64 +160,4 @@ def decisions_csv(request: HttpRequest) -> StreamingHttpResponse:
                 app.last_screened_version or "",
             ]
 
-    return _csv_response(f"decisions-{timezone.localdate():%Y-%m-%d}.csv", header, rows())
-
-
-@require_GET
-@never_cache
-@role_required(*LIST_READERS)  # type: ignore[arg-type]  # role_required is typed for HttpResponse only
-def list_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The restricted-party list as it stands, delisted entries included and marked, in CSL-like columns."""
-    from entities.models import Entity, ListVersion
-
-    # Aliases and addresses come in by prefetch per chunk (3 queries per 2,000 rows), which
-    # works on SQLite for `make run` as well as on PostgreSQL.
-    entities = (
-        Entity.objects.order_by("source", "name", "id")
-        .select_related("first_version", "last_version")
-        .prefetch_related("aliases", "addresses")
-    )
-    header = [
-        "id",
-        "source",
-        "entity_number",
-        "type",
-        "name",
-        "alt_names",
-        "countries",
-        "programs",
-        "license_requirement",
-        "license_policy",
-        "license_policy_text",
-        "federal_register_notice",
-        "start_date",
-        "delisted_on",
-        "delisted_reason",
-        "first_version",
-        "last_version",
-    ]
-
-    def rows() -> Iterator[list[Any]]:
-        for e in entities.iterator(chunk_size=2000):
-            yield [
-                e.pk,
-                e.source,
-                e.entity_number,
-                e.entity_type,
-                e.name,
-                "; ".join(a.name for a in e.aliases.all()),
-                "; ".join(sorted({a.country for a in e.addresses.all() if a.country})),
-                "; ".join(e.programs or []),
-                e.license_requirement,
-                e.get_license_policy_display(),
-                e.license_policy_text,
-                e.federal_register_notice,
-                e.start_date.isoformat() if e.start_date else "",
-                e.delisted_on.isoformat() if e.delisted_on else "",
-                e.delisted_reason,
-                e.first_version.number if e.first_version else "",
-                e.last_version.number if e.last_version else "",
-            ]
-
-    version = ListVersion.current_number()
-    return _csv_response(f"restricted-list-v{version}.csv", header, rows())
+    return csv_response(f"decisions-{timezone.localdate():%Y-%m-%d}.csv", header, rows())

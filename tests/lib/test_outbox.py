@@ -1,4 +1,7 @@
-"""New-hit e-mails go through an outbox: never sent for a rolled-back change, sent once, never lost."""
+"""E-mails go through an outbox: never sent for a rolled-back change, sent once, never lost.
+
+New-hit e-mails (the first and busiest writer) stand for every kind of e-mail here.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from compliance import notifications
-from compliance.models import Hit, Notification
-from compliance.tasks import send_notification, sweep_rescreens
 from entities.services import create_entity
+from lib import outbox
+from lib.models import Notification
 from lib.roles import Role
-from licensing.models import Application
+from lib.tasks import sweep_outbox
+from licensing import emails
+from licensing.models import Application, Hit
 from tests.compliance.jobs import latest_job, run_job
 from tests.compliance.worker import Worker, broker_unreachable, wait_for
 from tests.factories import make_record, make_user
@@ -63,8 +68,12 @@ def new_hit(db: None, reviewer: User) -> Hit:
 
 
 def written(hit: Hit, *, key: str = "test") -> Notification:
-    [notification] = notifications.record_new_hits([hit.pk], key=key)
-    return notification
+    emails.new_hits([hit.pk], unit=key)
+    return Notification.objects.get(key=f"new-hits:{key}:application-{hit.party.application_id}")
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
 
 
 def test_a_rescreen_writes_the_email_with_its_hits_and_sends_it_after_commit(
@@ -75,7 +84,7 @@ def test_a_rescreen_writes_the_email_with_its_hits_and_sends_it_after_commit(
         run_job(latest_job())
     # Committed with the hits, not sent yet: the send is what the callbacks after commit do.
     notification = Notification.objects.get()
-    assert notification.application == case and notification.sent_at is None
+    assert notification.key.endswith(f":application-{case.pk}") and notification.sent_at is None
     assert notification.recipients == ["applicant@example.com", "reviewer@example.com"]
     assert not mail.outbox
     for callback in callbacks:
@@ -98,15 +107,15 @@ def test_a_notification_written_in_a_rolled_back_transaction_is_never_sent(
         written(new_hit)
         raise Boom
     settings.NOTIFICATION_GRACE_SECONDS = 0
-    sweep_rescreens()
+    sweep_outbox()
     assert not Notification.objects.exists()
     assert not mail.outbox
 
 
 def test_a_committed_notification_is_sent_exactly_once_even_if_the_task_runs_twice(new_hit: Hit) -> None:
     notification = written(new_hit)
-    assert send_notification(notification.pk) is True
-    assert send_notification(notification.pk) is False
+    assert outbox.send(notification.pk) is True
+    assert outbox.send(notification.pk) is False
     assert len(mail.outbox) == 1
     notification.refresh_from_db()
     assert notification.sent_at is not None and notification.attempts == 1
@@ -121,19 +130,19 @@ def test_writing_the_same_email_again_is_the_same_row(new_hit: Hit) -> None:
 
 def test_an_unsent_notification_is_picked_up_by_the_sweeper_after_the_grace_period(new_hit: Hit) -> None:
     notification = written(new_hit)  # its task never ran: the worker died, or the broker was down
-    assert notifications.sweep() == []  # within the grace period its own task may still come
+    assert outbox.sweep() == []  # within the grace period its own task may still come
     assert not mail.outbox
-    later = timezone.now() + notifications.send_grace() + timedelta(seconds=1)
-    assert notifications.sweep(now=later) == [notification.pk]
+    later = timezone.now() + grace() + timedelta(seconds=1)
+    assert outbox.sweep(now=later) == [notification.pk]
     assert len(mail.outbox) == 1
-    assert notifications.sweep(now=later) == []  # sent: nothing left to sweep
+    assert outbox.sweep(now=later) == []  # sent: nothing left to sweep
     assert len(mail.outbox) == 1
 
 
 def test_the_beat_sweeper_sends_unsent_notifications(new_hit: Hit, settings: Any) -> None:
     notification = written(new_hit)
     Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    sweep_rescreens()
+    sweep_outbox()
     notification.refresh_from_db()
     assert notification.sent_at is not None
     assert len(mail.outbox) == 1
@@ -149,7 +158,7 @@ def failing_mail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], N
         mail.outbox.append(mail.EmailMessage(kwargs["subject"], kwargs["message"], to=kwargs["recipient_list"]))
         return 1
 
-    monkeypatch.setattr(notifications, "send_mail", send_mail)
+    monkeypatch.setattr(outbox, "send_mail", send_mail)
     yield lambda fail: state.update(fail=fail)
 
 
@@ -158,13 +167,13 @@ def test_a_failed_send_stays_unsent_with_its_error_and_the_next_sweep_sends_it(
 ) -> None:
     notification = written(new_hit)
     with pytest.raises(ConnectionRefusedError):
-        notifications.send(notification.pk)
+        outbox.send(notification.pk)
     notification.refresh_from_db()
     assert notification.sent_at is None
     assert (notification.attempts, notification.last_error) == (1, "ConnectionRefusedError: mail server down")
     failing_mail(False)
-    later = timezone.now() + notifications.send_grace() + timedelta(seconds=1)
-    assert notifications.sweep(now=later) == [notification.pk]
+    later = timezone.now() + grace() + timedelta(seconds=1)
+    assert outbox.sweep(now=later) == [notification.pk]
     notification.refresh_from_db()
     assert notification.sent_at is not None and notification.last_error == ""
     assert len(mail.outbox) == 1
@@ -175,10 +184,10 @@ def test_the_sweeper_gives_up_after_the_configured_attempts(
 ) -> None:
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     notification = written(new_hit)
-    later = timezone.now() + notifications.send_grace() + timedelta(seconds=1)
-    assert notifications.sweep(now=later) == [notification.pk]
-    assert notifications.sweep(now=later) == [notification.pk]
-    assert notifications.sweep(now=later) == []
+    later = timezone.now() + grace() + timedelta(seconds=1)
+    assert outbox.sweep(now=later) == [notification.pk]
+    assert outbox.sweep(now=later) == [notification.pk]
+    assert outbox.sweep(now=later) == []
     notification.refresh_from_db()
     assert notification.sent_at is None and notification.attempts == 2
 
@@ -204,12 +213,12 @@ def test_a_send_racing_another_that_holds_the_row_sends_nothing() -> None:
     thread.start()
     try:
         assert locked.wait(timeout=10)
-        assert notifications.send(notification.pk) is False
+        assert outbox.send(notification.pk) is False
     finally:
         release.set()
         thread.join(timeout=10)
     assert not mail.outbox
-    assert notifications.send(notification.pk) is True
+    assert outbox.send(notification.pk) is True
     assert len(mail.outbox) == 1
 
 
@@ -223,13 +232,13 @@ def test_an_email_committed_while_the_broker_was_down_is_sent_by_a_worker_once_s
         list_entity()
         run_job(latest_job())  # the chunk commits its hit and its e-mail; handing the e-mail over fails
     notification = Notification.objects.get()
-    assert notification.application == case
+    assert notification.key.endswith(f":application-{case.pk}")
     assert (notification.sent_at, notification.enqueued_at) == (None, None)
     assert redis_queue.llen("default") == 0
 
     start_worker()
     settings.NOTIFICATION_GRACE_SECONDS = 0
-    assert notifications.sweep() == [notification.pk]
+    assert outbox.sweep() == [notification.pk]
 
     def sent() -> bool:
         notification.refresh_from_db()
@@ -245,29 +254,27 @@ def test_a_batch_goes_over_one_connection_and_one_failure_does_not_stop_the_rest
     first = written(new_hit)
     # Two more e-mails for other units of work on the same case.
     more = [
-        Notification.objects.create(
-            key=f"other:{i}", application=first.application, subject=f"s{i}", body="b", recipients=["a@example.com"]
-        )
+        Notification.objects.create(key=f"other:{i}", subject=f"s{i}", body="b", recipients=["a@example.com"])
         for i in range(2)
     ]
     opened: list[Any] = []
-    real = notifications.get_connection
+    real = outbox.get_connection
 
     def counting_connection(*args: Any, **kwargs: Any) -> Any:
         opened.append(1)
         return real(*args, **kwargs)
 
-    real_send_mail = notifications.send_mail
+    real_send_mail = outbox.send_mail
 
     def failing_for_the_second(*args: Any, **kwargs: Any) -> int:
         if kwargs.get("subject") == "s0":
             raise Boom("mail server said no")
         return real_send_mail(*args, **kwargs)
 
-    monkeypatch.setattr(notifications, "get_connection", counting_connection)
-    monkeypatch.setattr(notifications, "send_mail", failing_for_the_second)
+    monkeypatch.setattr(outbox, "get_connection", counting_connection)
+    monkeypatch.setattr(outbox, "send_mail", failing_for_the_second)
 
-    assert notifications.send_many([first.pk, more[0].pk, more[1].pk]) == 2
+    assert outbox.send_many([first.pk, more[0].pk, more[1].pk]) == 2
 
     assert len(opened) == 1
     assert sorted(m.subject for m in mail.outbox) == sorted([first.subject, "s1"])

@@ -1,7 +1,7 @@
 """Hits: recording what screening found on licence-request parties, and reviewers' verdicts on it.
 
-`record_hits` is the one way hits are written (submit-time screening here, re-screening in
-`compliance.rescreen`): an upsert on (party, entity) that remembers a reviewer's verdict for as
+`record_hits` is the one way hits are written (submit-time screening here, re-screening through
+`licensing.rescreening`): an upsert on (party, entity) that remembers a reviewer's verdict for as
 long as neither the party nor the listed entity has changed. `record_hit` does the same for one
 pair; `record_hits` falls back to it when a concurrent screening inserted a pair first.
 """
@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from compliance.index import get_index
-from compliance.matcher import Index, Match
-from compliance.models import Hit, ScreeningConfig
+from compliance.matcher import Match
+from compliance.models import ScreeningConfig
+from compliance.screening import search_subjects
 from entities.models import Entity
-from lib.history import save_with_history
-from lib.roles import Role, has_role
-
-if TYPE_CHECKING:
-    from licensing.models import Party
-
-# simple-history keeps change reasons in a 100-character column; rationales live on the row.
-REASON_MAX = 100
+from lib.history import attribute, save_with_history
+from licensing.models import Hit, Party
+from licensing.rules import require_reviewer
 
 # Statuses a list change set, which the pair matching again undoes whatever a reviewer did since.
 LIST_RESOLVED = frozenset({Hit.Status.DELISTED, Hit.Status.UNMATCHED, Hit.Status.ACKNOWLEDGED})
@@ -40,19 +36,10 @@ REOPENED_BECAUSE: dict[str, str] = {
 }
 
 
-def short(reason: str) -> str:
-    return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
-
-
 def party_fingerprint(party: Party) -> str:
     """What identifies a party for screening: its name, country and address, case and spacing folded."""
     parts = [" ".join(str(value).casefold().split()) for value in (party.name, party.country, party.address)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _attribute(hit: Hit, actor: User | None, reason: str) -> None:
-    hit._history_user = actor if actor is not None and actor.pk else None  # type: ignore[attr-defined]
-    hit._change_reason = short(reason)  # type: ignore[attr-defined]
 
 
 def _snapshot(*, entity: Entity, match: Match, list_version: int | None, threshold: float) -> dict[str, Any]:
@@ -120,7 +107,7 @@ def record_hit(
         hit = Hit(
             party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
         )
-        _attribute(hit, actor, reason)
+        attribute(hit, actor, reason)
         # A concurrent screening may insert the same pair first; the constraint makes that harmless.
         try:
             with transaction.atomic():
@@ -131,7 +118,7 @@ def record_hit(
         hit = Hit.objects.select_for_update().get(party=party, entity=entity)
     was_open = hit.status == Hit.Status.OPEN
     why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
-    _attribute(hit, actor, why)
+    attribute(hit, actor, why)
     hit.save()
     return hit, reopened and not was_open
 
@@ -198,7 +185,7 @@ def record_hits(
             hit = Hit(
                 party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
             )
-            _attribute(hit, actor, reason)
+            attribute(hit, actor, reason)
             inserts.append((party, entity, match, hit))
             continue
         was_open = hit.status == Hit.Status.OPEN
@@ -209,7 +196,7 @@ def record_hits(
             # case's own stamp records that it was screened again. Rewriting it (and a history
             # row) for every unchanged hit would make each nightly re-screen rewrite them all.
             continue
-        _attribute(hit, actor, why)
+        attribute(hit, actor, why)
         hit.updated_at = now
         updates.append(hit)
         if reopened and not was_open:
@@ -236,20 +223,6 @@ def record_hits(
     return newly_open
 
 
-def search_parties(parties: Iterable[Party], index: Index, *, threshold: float) -> list[tuple[Party, list[Match]]]:
-    """Each party's matches in `index`: the one call both submit-time screening and re-screening
-    make, so a re-screen finds exactly what screening the case afresh would."""
-    return [
-        (
-            party,
-            index.search(
-                party.name, country=party.country or None, address=party.address or None, threshold=threshold, limit=10
-            ),
-        )
-        for party in parties
-    ]
-
-
 def with_entities(results: Sequence[tuple[Party, list[Match]]]) -> list[tuple[Party, Entity, Match]]:
     """(party, entity, match) for each match, the entities read in one query.
 
@@ -268,7 +241,7 @@ def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
     """
     index = get_index()
     threshold = ScreeningConfig.load().threshold
-    found = with_entities(search_parties(parties, index, threshold=threshold))
+    found = with_entities(search_subjects(parties, index, threshold=threshold))
     with transaction.atomic():
         record_hits(
             found,
@@ -281,14 +254,11 @@ def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
 
 
 def _check_reviewer(*, actor: User, hit: Hit) -> None:
-    if not has_role(actor, Role.REVIEWER):
-        raise PermissionDenied("Only reviewers review hits.")
     application = hit.party.application
-    if application.applicant_id == actor.pk:
-        raise PermissionDenied("You filed this request, so you cannot review its hits (segregation of duties).")
+    require_reviewer(actor, application, doing="review hits on")
     if not application.is_open:
         raise ValidationError(
-            f"Hits can be reviewed only on open requests; this one is {application.get_status_display().lower()}."
+            f"Hits can be reviewed only on open cases; this one is {application.get_status_display().lower()}."
         )
 
 
@@ -302,7 +272,7 @@ def _review(*, actor: User, hit: Hit, rationale: str, action: str, verb: str) ->
     hit.rationale = rationale
     hit.reviewed_by = actor
     hit.reviewed_at = timezone.now()
-    _attribute(hit, actor, f"Hit {verb}: {rationale}")
+    attribute(hit, actor, f"Hit {verb}: {rationale}")
     hit.save()
     return hit
 

@@ -1,20 +1,24 @@
-"""E-mails about screening, sent through an outbox so that none is lost or sent twice.
+"""The e-mail outbox: every e-mail the product sends is written here first, then sent by a worker.
 
-A re-screen that finds new hits must tell the applicant and the reviewers, even if the worker
-dies right after the hits commit. So the e-mail is written as a `Notification` row in the same
-transaction as the hits (a rolled-back chunk leaves neither), handed to Celery after commit, and
+An e-mail must not be lost when a worker dies right after the change that gives cause to send
+it commits, and must not be sent when that change rolls back. So it is written as a
+`Notification` row in the same transaction as the change, handed to Celery after commit, and
 marked sent in the transaction that sends it, with the row locked: a task delivered twice, or
 racing a sweep, finds it locked or sent and does nothing. Rows whose task never ran (the broker
 was down, the worker was killed, the message was lost) are handed over again by the beat sweeper.
 
 The one case that can still send twice is a worker killed after the mail server accepted the
 e-mail and before the row committed as sent: for a compliance alert, twice is better than never.
+
+Every app writes through `write`: hit alerts and decisions (licensing), failed re-screens
+(compliance), failed list fetches (entities).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,67 +29,44 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from compliance.models import Hit, Notification
+from lib.models import Notification
 from lib.roles import Role
 
 log = logging.getLogger(__name__)
 
-
-def send_grace() -> timedelta:
-    """How long an unsent e-mail may wait for its task before the sweeper sends it again."""
-    return timedelta(seconds=int(getattr(settings, "NOTIFICATION_GRACE_SECONDS", 60)))
+# E-mails handed to one task: one mail-server connection serves them all.
+SEND_BATCH = 100
 
 
-def max_attempts() -> int:
-    """Failed sends after which the sweeper stops trying (the row and its error stay for an admin)."""
-    return int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", 20))
+@dataclass(frozen=True)
+class Email:
+    """One e-mail to write. `key` names what it is about: writing the same key again is a no-op."""
+
+    key: str
+    subject: str
+    body: str
+    recipients: Sequence[str]
 
 
-def record_new_hits(hit_ids: Sequence[int], *, key: str) -> list[Notification]:
-    """Write one e-mail per case about its new hits; each is sent after the transaction commits.
+def addresses_of(*roles: Role) -> list[str]:
+    """The e-mail addresses of active users holding any of `roles`."""
+    users = get_user_model().objects.filter(groups__name__in=[r.value for r in roles], is_active=True)
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
-    Must run inside the transaction that recorded the hits. `key` names the unit of work (a
-    re-screen chunk): writing the same case's e-mail for the same key again returns the first row.
+
+def write(emails: Iterable[Email]) -> list[Notification]:
+    """Write e-mails in the caller's transaction; each is sent after that transaction commits.
+
+    One statement for all of them. An e-mail without recipients is dropped; a key written
+    before (the same unit of work run again) keeps its first row, which is returned.
     """
-    if not hit_ids:
+    drafts = [
+        Notification(key=e.key[:200], subject=e.subject[:255], body=e.body, recipients=sorted(set(e.recipients)))
+        for e in emails
+        if e.recipients
+    ]
+    if not drafts:
         return []
-    reviewers = list(
-        get_user_model()
-        .objects.filter(groups__name=Role.REVIEWER.value, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party__application__applicant", "entity")
-    by_case: dict[int, list[Hit]] = {}
-    for hit in hits:
-        by_case.setdefault(hit.party.application_id, []).append(hit)
-    drafts: list[Notification] = []
-    for application_id, case_hits in sorted(by_case.items()):
-        application = case_hits[0].party.application
-        lines = [
-            f"Re-screening found {len(case_hits)} new hit(s) on {application.reference}; "
-            "it is on hold until a reviewer has looked.",
-            "",
-            *(
-                f"- {h.party.name} ({h.party.get_role_display()}) matches {h.entity.name} [{h.entity.source}], "
-                f"score {h.score:.2f}, list version {h.list_version}"
-                for h in case_hits
-            ),
-        ]
-        recipients = sorted({*reviewers, *([application.applicant.email] if application.applicant.email else [])})
-        if not recipients:
-            continue
-        drafts.append(
-            Notification(
-                key=f"new-hits:{key}:application-{application_id}",
-                application=application,
-                subject=f"{application.reference}: new screening hit",
-                body="\n".join(lines),
-                recipients=recipients,
-            )
-        )
-    # One statement for a chunk's e-mails; a key written before (the same unit of work again)
-    # keeps its first row.
     Notification.objects.bulk_create(drafts, ignore_conflicts=True)
     written = list(Notification.objects.filter(key__in=[d.key for d in drafts]).order_by("pk"))
     ids = [n.pk for n in written if n.sent_at is None]
@@ -93,23 +74,15 @@ def record_new_hits(hit_ids: Sequence[int], *, key: str) -> list[Notification]:
     return written
 
 
-def enqueue(notification_id: int) -> bool:
-    """Hand an e-mail to Celery; a broker that is down (or a failed send) leaves it to the sweeper."""
-    return bool(enqueue_many([notification_id]))
-
-
-# E-mails handed to one task: one mail-server connection serves them all.
-SEND_BATCH = 100
-
-
 def enqueue_many(notification_ids: Sequence[int]) -> list[int]:
     """Hand e-mails to Celery in batches; returns those handed over. The rest wait for the sweeper."""
-    from compliance.tasks import send_notifications
+    from lib.tasks import send_notifications
 
     sent: list[int] = []
     for start in range(0, len(notification_ids), SEND_BATCH):
         batch = list(notification_ids[start : start + SEND_BATCH])
         try:
+            # No publish retries: a request must not hang on a dead broker, the sweeper retries.
             send_notifications.apply_async((batch,), retry=False)
         except Exception:
             log.warning("Could not hand e-mails %s to a worker; the sweeper will retry", batch, exc_info=True)
@@ -171,10 +144,14 @@ def send_many(notification_ids: Sequence[int]) -> int:
 
 
 def sweep(*, now: datetime | None = None) -> list[int]:
-    """Hand over again the e-mails whose task never ran or died; returns their ids. Run by beat."""
+    """Hand over again the e-mails whose task never ran or died; returns their ids. Run by beat.
+
+    An e-mail is left alone after NOTIFICATION_MAX_ATTEMPTS failed sends (the row keeps its error).
+    """
     now = now or timezone.now()
+    grace = timedelta(seconds=settings.NOTIFICATION_GRACE_SECONDS)
     ids = list(
-        Notification.objects.needing_send(enqueued_before=now - send_grace(), max_attempts=max_attempts())
+        Notification.objects.needing_send(enqueued_before=now - grace, max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

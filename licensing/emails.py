@@ -1,0 +1,74 @@
+"""The e-mails licensing sends, written to the outbox (`lib.outbox`) in the transaction that
+gives cause to send them: new screening hits on a case, and decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lib import outbox
+from lib.roles import Role
+from licensing.models import Decision, Hit, Licence
+
+
+def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
+    """One e-mail per case about its new hits, to the reviewers and the applicant.
+
+    `unit` names the unit of work (a re-screen chunk): writing the same case's e-mail for the
+    same unit again keeps the first.
+    """
+    if not hit_ids:
+        return
+    reviewers = outbox.addresses_of(Role.REVIEWER)
+    hits = Hit.objects.filter(pk__in=hit_ids).select_related("party__application__applicant", "entity")
+    by_case: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_case.setdefault(hit.party.application_id, []).append(hit)
+    drafts: list[outbox.Email] = []
+    for application_id, case_hits in sorted(by_case.items()):
+        application = case_hits[0].party.application
+        lines = [
+            f"Re-screening found {len(case_hits)} new hit(s) on {application.reference}; "
+            "it is on hold until a reviewer has looked.",
+            "",
+            *(
+                f"- {h.party.name} ({h.party.get_role_display()}) matches {h.entity.name} [{h.entity.source}], "
+                f"score {h.score:.2f}, list version {h.list_version}"
+                for h in case_hits
+            ),
+        ]
+        applicant = [application.applicant.email] if application.applicant.email else []
+        drafts.append(
+            outbox.Email(
+                key=f"new-hits:{unit}:application-{application_id}",
+                subject=f"{application.reference}: new screening hit",
+                body="\n".join(lines),
+                recipients=[*reviewers, *applicant],
+            )
+        )
+    outbox.write(drafts)
+
+
+def decision_made(decision: Decision) -> None:
+    """Tell the applicant the decision, its rationale and conditions, and the licence issued."""
+    application = decision.application
+    applicant = application.applicant
+    lines = [
+        f"Your licence request {application.reference} was {decision.get_outcome_display().lower()}.",
+        "",
+        f"Rationale: {decision.rationale}",
+    ]
+    if decision.conditions:
+        lines += ["", "Conditions (pass these on to the parties):", decision.conditions]
+    licence = Licence.objects.filter(application=application).first()
+    if licence is not None:
+        lines += ["", f"Licence {licence.number}, valid {licence.valid_from} to {licence.valid_until}."]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"decision:{decision.pk}",
+                subject=f"{application.reference}: {decision.get_outcome_display()}",
+                body="\n".join(lines),
+                recipients=[applicant.email] if applicant.email else [],
+            )
+        ]
+    )

@@ -1,0 +1,36 @@
+"""Who may do what to a licence request: each rule written once, for the services to enforce.
+
+Pages and the API call services; services call these. A refusal is PermissionDenied with a
+message a user can read (a 403 on pages and in the API).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+
+from lib.roles import Role, has_role
+from lib.users import SYSTEM_USERNAME
+from licensing.models import Application
+
+
+def require_sales_owner(actor: User, application: Application) -> None:
+    """Only the salesperson who filed a request changes it (drafts, documents, withdrawal)."""
+    if not has_role(actor, Role.SALES) or application.applicant_id != actor.pk:
+        raise PermissionDenied("Only the Sales user who filed this request can change it.")
+
+
+def require_reviewer(actor: User, application: Application, *, doing: str) -> None:
+    """Reviewers review, never a request they filed themselves (segregation of duties).
+
+    The one rule for taking, deciding and reviewing the hits of a request.
+    """
+    if not has_role(actor, Role.REVIEWER):
+        raise PermissionDenied(f"Only reviewers can {doing} requests.")
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied(f"You filed this request, so you cannot {doing} it (segregation of duties).")
+
+
+def may_flag(actor: User) -> bool:
+    """Reviewers, and the system account re-screening acts as, put cases on hold."""
+    return has_role(actor, Role.REVIEWER) or actor.get_username() == SYSTEM_USERNAME

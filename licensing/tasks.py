@@ -1,0 +1,14 @@
+"""Licensing's scheduled tasks: thin shells on the default queue."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from lib.users import system_user
+from licensing import services
+
+
+@shared_task(name="licensing.tasks.expire_licences")
+def expire_licences() -> int:
+    """Beat, daily: licences past their validity stop being open cases (and stop being usable)."""
+    return len(services.expire_licences(actor=system_user()))
