@@ -20,7 +20,7 @@ from lib.roles import Role, has_role
 
 
 class ScreenQuerySerializer(serializers.Serializer[dict[str, Any]]):
-    name = serializers.CharField(max_length=500)
+    name = serializers.CharField(max_length=screening.MAX_NAME_LENGTH)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     limit = serializers.IntegerField(min_value=1, max_value=screening.MAX_LIMIT, required=False, default=10)
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from compliance.screening import MAX_NAME_LENGTH
+
 
 class ScreenForm(forms.Form):
-    name = forms.CharField(max_length=500, label="Name")
+    name = forms.CharField(max_length=MAX_NAME_LENGTH, label="Name")
     country = forms.CharField(
         max_length=2, required=False, label="Country (ISO code, optional)", help_text="e.g. CN, RU, IR"
     )

@@ -25,6 +25,8 @@ from lib.csv_export import safe_cell
 from lib.progress import progress_item
 
 MAX_LIMIT = 100
+# The longest name screened, one at a time or in a batch.
+MAX_NAME_LENGTH = 500
 # Batches up to this size are answered in the request; larger ones run as a task with progress.
 INLINE_BATCH_ROWS = 500
 MAX_BATCH_ROWS = 100_000
@@ -158,7 +160,11 @@ def parse_names_csv(text: str) -> list[tuple[str, str | None]]:
     A file without a header row is read as name[,country] per line, as spreadsheets often export.
     """
     text = text.lstrip("\ufeff")
-    sample = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        # newline="": a carriage return inside a quoted cell is the cell's, as spreadsheets write it.
+        sample = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ValueError(f"The file is not a CSV this can read ({exc}).") from None
     if not sample:
         return []
     header = [cell.strip().lower() for cell in sample[0]]
@@ -169,9 +175,12 @@ def parse_names_csv(text: str) -> list[tuple[str, str | None]]:
     else:
         name_col, country_col, body = 0, (1 if len(sample[0]) > 1 else None), sample
     rows: list[tuple[str, str | None]] = []
-    for row in body:
+    for number, row in enumerate(body, start=1):
         name = row[name_col].strip() if name_col < len(row) else ""
         country = row[country_col].strip().upper() if country_col is not None and country_col < len(row) else ""
+        if len(name) > MAX_NAME_LENGTH:
+            # The same limit as screening one name: a longer "name" is a pasted document, not a party.
+            raise ValueError(f"Row {number}: a name has at most {MAX_NAME_LENGTH} characters (this one {len(name):,}).")
         if name:
             rows.append((name, country or None))
     if len(rows) > MAX_BATCH_ROWS:

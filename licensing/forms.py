@@ -10,6 +10,7 @@ from django_countries import countries
 
 from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
 from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
 def country_select() -> forms.Select:
@@ -46,11 +47,28 @@ class LineItemForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
+# max_num and absolute_max bound what a posted TOTAL_FORMS can make the page build.
 PartyFormSet = inlineformset_factory(
-    Application, Party, form=PartyForm, formset=BaseInlineFormSet, extra=2, can_delete=True
+    Application,
+    Party,
+    form=PartyForm,
+    formset=BaseInlineFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_PARTIES,
+    absolute_max=MAX_PARTIES,
+    validate_max=True,
 )
 LineItemFormSet = inlineformset_factory(
-    Application, LineItem, form=LineItemForm, formset=BaseInlineFormSet, extra=2, can_delete=True
+    Application,
+    LineItem,
+    form=LineItemForm,
+    formset=BaseInlineFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ITEMS,
+    absolute_max=MAX_ITEMS,
+    validate_max=True,
 )
 
 
@@ -99,7 +117,10 @@ class DocumentForm(forms.Form):
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.RadioSelect, label="Decision")
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Always required: why this decision."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        help_text="Always required: why this decision.",
     )
     conditions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -115,7 +136,9 @@ class DecisionForm(forms.Form):
 
 
 class RationaleForm(forms.Form):
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale")
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale", max_length=MAX_RATIONALE
+    )
 
 
 class WithdrawForm(forms.Form):

@@ -29,7 +29,19 @@ from licensing.status import (
     Status,
     next_status,
 )
-from licensing.validators import validate_country, validate_eccn, validate_positive, validate_reasons
+from licensing.validators import (
+    MAX_ADDITIONAL_INFO,
+    MAX_ADDRESS,
+    MAX_DESCRIPTION,
+    MAX_END_USE,
+    max_quantity,
+    max_unit_price,
+    validate_country,
+    validate_document_content,
+    validate_eccn,
+    validate_positive,
+    validate_reasons,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -113,9 +125,14 @@ class Application(models.Model):
     destination_country = models.CharField(
         max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code of the destination."
     )
-    end_use = models.TextField("specific end use", blank=True)
-    additional_info = models.TextField("additional information", blank=True)
-    total_value = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    end_use = models.TextField("specific end use", blank=True, max_length=MAX_END_USE)
+    additional_info = models.TextField("additional information", blank=True, max_length=MAX_ADDITIONAL_INFO)
+    total_value = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="The sum of the items' totals: at most 10,000,000,000,000.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_applications"
@@ -168,7 +185,7 @@ class Party(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(max_length=24, choices=Role.choices)
     name = models.CharField(max_length=300)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=MAX_ADDRESS)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
     history = HistoricalRecords()
 
@@ -183,11 +200,21 @@ class Party(models.Model):
 class LineItem(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
     eccn = models.CharField("ECCN", max_length=32, validators=[validate_eccn], help_text="e.g. 5A002, 3A991 or EAR99.")
-    description = models.TextField()
+    description = models.TextField(max_length=MAX_DESCRIPTION)
     model = models.CharField(max_length=200, blank=True)
-    quantity = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
+    quantity = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[validate_positive, max_quantity],
+        help_text="Greater than 0 and at most 1,000,000,000; quantity x unit price at most 1,000,000,000,000.",
+    )
     unit = models.CharField(max_length=20, default="ea")
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2, validators=[validate_positive])
+    unit_price = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[validate_positive, max_unit_price],
+        help_text="Greater than 0 and at most 1,000,000,000 per unit.",
+    )
     total = models.DecimalField(max_digits=16, decimal_places=2, editable=False, default=Decimal("0"))
     manufacturer = models.CharField(max_length=200, blank=True)
     reasons_for_control = models.CharField(
@@ -225,7 +252,11 @@ class Document(models.Model):
     file = models.FileField(
         upload_to=_document_path,
         max_length=400,
-        validators=[FileExtensionValidator(list(DOCUMENT_EXTENSIONS)), validate_document_size],
+        validators=[
+            FileExtensionValidator(list(DOCUMENT_EXTENSIONS)),
+            validate_document_size,
+            validate_document_content,
+        ],
     )
     name = models.CharField(max_length=255)
     size = models.PositiveIntegerField(default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +13,7 @@ from rest_framework import serializers
 
 from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Hit, Licence, LineItem, Party
 from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
 class PartySerializer(serializers.ModelSerializer[Party]):
@@ -189,8 +191,19 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
 
 
 class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
-    parties = PartySerializer(many=True, required=False)
-    items = LineItemSerializer(many=True, required=False)
+    # Bounded here too, and said in the schema, so a body with 100,000 parties is refused.
+    parties = PartySerializer(
+        many=True,
+        required=False,
+        validators=[MaxLengthValidator(MAX_PARTIES, f"A request has at most {MAX_PARTIES} parties.")],
+        help_text=f"At most {MAX_PARTIES} parties.",
+    )
+    items = LineItemSerializer(
+        many=True,
+        required=False,
+        validators=[MaxLengthValidator(MAX_ITEMS, f"A request has at most {MAX_ITEMS} line items.")],
+        help_text=f"At most {MAX_ITEMS} line items.",
+    )
 
     class Meta:
         model = Application
@@ -224,19 +237,23 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
         )
 
 
+def _text(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_RATIONALE, **kwargs)
+
+
 class DecisionInputSerializer(serializers.Serializer[dict[str, Any]]):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    rationale = serializers.CharField(required=False, allow_blank=True, default="")
-    conditions = serializers.CharField(required=False, allow_blank=True, default="")
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = _text()
+    conditions = _text()
+    override_reason = _text()
 
 
 class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
-    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = _text()
 
 
 class WithdrawSerializer(serializers.Serializer[dict[str, Any]]):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = _text()
 
 
 class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):

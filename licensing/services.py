@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -27,6 +27,7 @@ from lib.roles import Role, has_role
 from lib.users import system_user
 from licensing import emails
 from licensing import hits as hit_services
+from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
 from licensing.rules import may_flag, require_reviewer, require_sales_owner
@@ -113,6 +114,35 @@ def _full_clean(obj: models.Model, *, prefix: str = "", exclude: Sequence[str] =
         raise
 
 
+def _check_limits(data: ApplicationData) -> None:
+    """Counts and computed totals within their limits, before anything is written.
+
+    A line's total and the request's total are computed, not typed, so no field validator sees
+    them: a total beyond its column would be saved on some databases and break every page that
+    lists the request.
+    """
+    errors: dict[str, str] = {}
+    if len(data.parties) > limits.MAX_PARTIES:
+        errors["parties"] = f"A request has at most {limits.MAX_PARTIES} parties; this one has {len(data.parties)}."
+    if len(data.items) > limits.MAX_ITEMS:
+        errors["items"] = f"A request has at most {limits.MAX_ITEMS} line items; this one has {len(data.items)}."
+    total = Decimal("0")
+    for position, item in enumerate(data.items):
+        try:
+            line = (Decimal(item.quantity) * Decimal(item.unit_price)).quantize(Decimal("0.01"))
+        except (InvalidOperation, TypeError, ValueError):
+            continue  # an unreadable amount is the field validators' to report
+        if line > limits.MAX_LINE_TOTAL:
+            errors[f"items[{position}].total"] = (
+                f"Quantity x unit price is {line:,}; a line may total at most {limits.MAX_LINE_TOTAL:,}."
+            )
+        total += line
+    if total > limits.MAX_REQUEST_TOTAL:
+        errors["total_value"] = f"The items total {total:,}; a request may total at most {limits.MAX_REQUEST_TOTAL:,}."
+    if errors:
+        raise ValidationError(errors)
+
+
 def _apply_header(application: Application, data: ApplicationData) -> None:
     application.type = data.type
     application.destination_country = (data.destination_country or "").strip().upper()
@@ -162,6 +192,7 @@ def create_application(*, actor: User, data: ApplicationData) -> Application:
     """Sales file a request; it starts as a draft they alone can see and change."""
     if not has_role(actor, Role.SALES):
         raise PermissionDenied("Only Sales users file licence requests.")
+    _check_limits(data)
     application = Application(applicant=actor)
     _apply_header(application, data)
     _full_clean(application, exclude=["applicant", "reference"])
@@ -177,6 +208,7 @@ def update_draft(*, actor: User, application: Application, data: ApplicationData
     application = Application.objects.select_for_update().get(pk=application.pk)
     require_sales_owner(actor, application)
     application.transition(Action.EDIT)
+    _check_limits(data)
     _apply_header(application, data)
     _full_clean(application, exclude=["applicant", "reference"])
     _write_children(application, data, actor=actor, reason="Draft edited")
@@ -218,11 +250,19 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
 
 @transaction.atomic
 def remove_document(*, actor: User, document: Document) -> None:
+    """The applicant removes a document from their draft; its file goes too, once that commits.
+
+    A submitted request's documents are records of what was reviewed: they are never removed
+    (the status table refuses the edit). History keeps the row's name, size and type.
+    """
     application = Application.objects.select_for_update().get(pk=document.application_id)
     require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
         application.transition(Action.EDIT)
+    storage, stored_name = document.file.storage, document.file.name
     _delete(document, actor, f"Document removed: {document.name}")
+    if stored_name:
+        transaction.on_commit(lambda: storage.delete(stored_name))
 
 
 def completeness_errors(application: Application) -> list[str]:
