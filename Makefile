@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := config.settings
+# The suite runs in parallel, one PostgreSQL database and one Redis db per worker (tests/xdist_env.py).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test lint typecheck checks venv-dev clean
 
@@ -41,7 +43,7 @@ test: $(VENV)/.installed-dev
 	  $(BIN)/mypy . && \
 	  $(BIN)/python manage.py check && \
 	  $(BIN)/python manage.py makemigrations --check --dry-run && \
-	  $(BIN)/pytest
+	  $(BIN)/python -m pytest -p tests.xdist_env -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) var

@@ -67,14 +67,18 @@ def _fast_password_hashing(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _roles_survive_flushes(request: pytest.FixtureRequest) -> None:
     # Transactional tests (live server, real worker, racing connections) flush the database
-    # afterwards, role groups included; the next such test must still find them.
+    # afterwards, role groups included. Under pytest-xdist a worker may run any test after such a
+    # flush, so every test with database access makes sure the groups the migration made exist.
     marker = request.node.get_closest_marker("django_db")
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
         marker is not None and marker.kwargs.get("transaction")
     )
-    if not transactional:
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is None and not {"db", "django_db_setup"} & set(request.fixturenames):
         return
-    request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
     from django.contrib.auth.models import Group
 
     for role in Role:
