@@ -139,6 +139,9 @@ LIST_UPLOAD_MAX_BYTES = envint("LIST_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 # The list version records what changed and the job keeps the file's SHA-256, so the raw file is
 # needed only to answer "show me the file": raise this where the audit policy keeps it longer.
 IMPORT_FILE_RETENTION_DAYS = envint("IMPORT_FILE_RETENTION_DAYS", 30)
+# Where the case-file PDFs' small CJK fonts are kept once built (lib/pdf_fonts.py); empty means
+# a directory under the system's temporary directory.
+PDF_FONT_CACHE_DIR = os.environ.get("PDF_FONT_CACHE_DIR", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")
@@ -146,8 +149,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+# Secure by default in production: with DEBUG off, plain HTTP is redirected and browsers are told
+# to refuse it for a year unless a deployment says otherwise (a TLS proxy in front sets
+# SECURE_PROXY_SSL_HEADER; a plain-HTTP test server sets SECURE_SSL_REDIRECT=0).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

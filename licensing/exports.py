@@ -39,7 +39,12 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[tuple[str, str
     Lists of words read as "a; b", anything nested as compact JSON, so nothing is left out.
     """
     lines: list[tuple[str, str]] = []
-    for key, value in (explanation or {}).items():
+    explanation = explanation or {}
+    for key, value in explanation.items():
+        if f"{key}_label" in explanation:
+            continue  # a coded value prints as its words, under its own name
+        if key.endswith("_label") and key.removesuffix("_label") in explanation:
+            key = key.removesuffix("_label")
         if value is None or value == "":
             text = "—"
         elif isinstance(value, str):
@@ -96,10 +101,12 @@ def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same case file as a PDF (xhtml2pdf: pure Python, nothing to install on the server)."""
     from xhtml2pdf import pisa
 
+    from lib.pdf_fonts import resource_policy, with_script_fonts
+
     context = case_file_context(request, pk)
-    html = render_to_string("exports/case_file_pdf.html", context, request=request)
+    html = with_script_fonts(render_to_string("exports/case_file_pdf.html", context, request=request))
     buffer = BytesIO()
-    result = pisa.CreatePDF(html, dest=buffer, encoding="utf-8")
+    result = pisa.CreatePDF(html, dest=buffer, encoding="utf-8", resource_policy=resource_policy())
     if result.err:  # pragma: no cover - xhtml2pdf reports, it does not raise
         return HttpResponse("The PDF could not be produced; use the printable page.", status=500)
     reference = context["application"].reference or f"request-{pk}"

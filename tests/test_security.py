@@ -58,6 +58,44 @@ def test_the_deploy_check_is_clean_with_the_production_environment() -> None:
     assert "no issues" in result.stdout
 
 
+MINIMAL_PRODUCTION_ENV = {k: PRODUCTION_ENV[k] for k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+
+
+def test_debug_off_alone_turns_on_https_redirect_secure_cookies_and_a_year_of_hsts() -> None:
+    # Only DEBUG, SECRET_KEY, ALLOWED_HOSTS and the service URLs set: the deploy check reports
+    # nothing but the two whole-domain HSTS commitments, which stay opt-in.
+    env = {
+        k: v
+        for k, v in _without_test_only_variables(dict(os.environ)).items()
+        if k not in PRODUCTION_ENV or k in MINIMAL_PRODUCTION_ENV
+    }
+    env.update(MINIMAL_PRODUCTION_ENV)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
+    assert warnings == {"W005", "W021"}, result.stdout + result.stderr
+    settings_dump = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert settings_dump.stdout.split() == ["True", "True", "True", "31536000"], settings_dump.stderr
+
+
 def test_the_deploy_check_flags_the_development_defaults() -> None:
     env = {k: v for k, v in _without_test_only_variables(dict(os.environ)).items() if k not in PRODUCTION_ENV}
     result = subprocess.run(
