@@ -18,6 +18,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from compliance import rescreen
@@ -59,6 +62,29 @@ def test_an_overridden_name_reads_as_it_displays() -> None:
 )
 def test_invisible_characters_are_removed_before_matching(name: str) -> None:
     assert normalise(name) == normalise("Huawei Technologies")
+
+
+# Zero-width space, joiners, word joiner, BOM, soft hyphen, a tag letter, LRM/RLM, a blank letter.
+INVISIBLES = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\U000e0041", "\u200e", "\u200f", "\u3164"]
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@hypothesis_settings(max_examples=200, deadline=None, database=None)
+@given(
+    words=st.lists(st.text(alphabet=LETTERS, min_size=2, max_size=10), min_size=1, max_size=4),
+    hidden=st.lists(st.tuples(st.integers(min_value=0, max_value=60), st.sampled_from(INVISIBLES)), max_size=6),
+)
+def test_invisible_characters_anywhere_in_a_name_change_nothing(
+    words: list[str], hidden: list[tuple[int, str]]
+) -> None:
+    name = " ".join(words)
+    salted = name
+    for position, ch in hidden:
+        cut = position % (len(salted) + 1)
+        salted = salted[:cut] + ch + salted[cut:]
+    assert visible_text(salted) == name
+    assert normalise(salted) == normalise(name)
 
 
 def test_right_to_left_script_without_controls_is_left_in_reading_order() -> None:
@@ -127,6 +153,8 @@ def test_a_name_of_invisible_characters_is_refused_by_the_api_and_the_form(
     assert page.status_code == 200
     assert "Enter a name with visible letters" in page.content.decode()
     assert not Application.objects.exists()
+    screen_page = client_for(sales).get(reverse("compliance:screen"), {"name": ZERO_WIDTH_ONLY})
+    assert "Enter a name with visible letters" in screen_page.content.decode()
     screen = api_for(sales).get("/api/v1/screen/", {"name": ZERO_WIDTH_ONLY})
     assert screen.status_code == 400
     assert "visible letters" in screen.json()["name"][0]
