@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 
 from compliance import screening
 from compliance.models import BatchScreening, ScreeningConfig
+from compliance.validators import validate_visible_name
 from lib.permissions import HasRole
 from lib.roles import Role, has_role
 
 
 class ScreenQuerySerializer(serializers.Serializer[dict[str, Any]]):
-    name = serializers.CharField(max_length=screening.MAX_NAME_LENGTH)
+    name = serializers.CharField(max_length=screening.MAX_NAME_LENGTH, validators=[validate_visible_name])
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     limit = serializers.IntegerField(min_value=1, max_value=screening.MAX_LIMIT, required=False, default=10)
 

@@ -4,10 +4,11 @@ from django import forms
 from django.conf import settings
 
 from compliance.screening import MAX_NAME_LENGTH
+from compliance.validators import validate_visible_name
 
 
 class ScreenForm(forms.Form):
-    name = forms.CharField(max_length=MAX_NAME_LENGTH, label="Name")
+    name = forms.CharField(max_length=MAX_NAME_LENGTH, label="Name", validators=[validate_visible_name])
     country = forms.CharField(
         max_length=2, required=False, label="Country (ISO code, optional)", help_text="e.g. CN, RU, IR"
     )

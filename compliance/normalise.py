@@ -4,6 +4,8 @@ Pure Python, no Django: the matcher, the CLI, the API and the tasks all call thi
 so a name is normalised the same way whether it is on the list or on a licence request.
 
 The pipeline, in order (each step is a small function so tests can name the rule they check):
+0. What a person sees (`visible_text`): a name stored with direction overrides is put in the
+   order it is displayed, and invisible characters (zero-width, BOM, tag characters...) go.
 1. Unicode compatibility folding (NFKC: full-width letters, ligatures).
 2. A glossary of generic Chinese company words (有限公司 -> "co ltd", 技术 -> "technologies"),
    because pinyin of 技术 ("ji shu") would never meet the English name on the list.
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from anyascii import anyascii
+from bidi import get_display
 
 # Generic Chinese company words, longest first so 股份有限公司 wins over 有限公司. Translated
 # rather than transliterated because lists and applicants write these parts in English.
@@ -329,9 +332,77 @@ def _is_spaced_script(ch: str) -> bool:
     return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0xAC00 <= code <= 0xD7AF
 
 
+# Explicit directional formatting characters (Unicode UAX #9, section 2): embeddings, overrides,
+# isolates and their terminators. They change the order in which a name is displayed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Drawn as nothing although not format characters: Hangul fillers, the braille blank, the
+# combining grapheme joiner and variation selectors.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f") | frozenset(map(chr, range(0xFE00, 0xFE10)))
+_RTL_CLASSES = frozenset({"R", "AL"})
+# What may sit between two right-to-left letters and still belong to the same run of text.
+_RTL_RUN_CLASSES = frozenset({"R", "AL", "NSM", "WS", "ON", "CS", "ES", "ET", "BN"})
+
+
+def is_invisible(ch: str) -> bool:
+    """A character a reader cannot see: a Unicode format character (category Cf: direction
+    controls, zero-width space and joiners, the BOM, soft hyphen, tag characters) or a blank letter."""
+    return unicodedata.category(ch) == "Cf" or ch in _BLANK_LETTERS
+
+
+def hidden_characters(name: str) -> list[str]:
+    """The invisible characters in a name, as 'U+202E RIGHT-TO-LEFT OVERRIDE', once each."""
+    seen = dict.fromkeys(ch for ch in name if is_invisible(ch))
+    return [f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED FORMAT CHARACTER')}" for ch in seen]
+
+
+def _restore_rtl_runs(visual: str) -> str:
+    """Visual order back to reading order for right-to-left script: a reader takes an Arabic or
+    Hebrew run from right to left, so each run of such letters (with the spaces and punctuation
+    between them) is reversed; everything else is read as laid out, left to right."""
+    out: list[str] = []
+    i = 0
+    while i < len(visual):
+        if unicodedata.bidirectional(visual[i]) not in _RTL_CLASSES:
+            out.append(visual[i])
+            i += 1
+            continue
+        end = i
+        j = i
+        while j < len(visual) and unicodedata.bidirectional(visual[j]) in _RTL_RUN_CLASSES:
+            if unicodedata.bidirectional(visual[j]) in _RTL_CLASSES | {"NSM"}:
+                end = j + 1
+            j += 1
+        out.append(visual[i:end][::-1])
+        i = end
+    return "".join(out)
+
+
+def visible_text(name: str) -> str:
+    """The name as a person reads it on screen; screening compares this, not the stored characters.
+
+    A name stored as RIGHT-TO-LEFT OVERRIDE + "seigolonhceT iewauH" is displayed, and read, as
+    "Huawei Technologies". When a name holds explicit direction controls, its display order is
+    computed with the Unicode Bidirectional Algorithm (python-bidi's `get_display`, the base
+    direction taken from the first strong letter as a browser's `<bdi>` does), and runs of
+    right-to-left script are then read right to left again; a name without such controls is
+    already in reading order (an Arabic name is stored in the order it is read). Invisible
+    characters are dropped in either case.
+    """
+    text = name
+    if any(ch in BIDI_CONTROLS for ch in text):
+        # One line per paragraph separator would be reordered alone; a name is one line.
+        text = _restore_rtl_runs("".join(ch for ch in get_display(" ".join(text.splitlines())) if not is_invisible(ch)))
+    return "".join(ch for ch in text if not is_invisible(ch))
+
+
+def has_visible_letters(name: str) -> bool:
+    """Whether a reader sees at least one letter or digit in the name."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in visible_text(name))
+
+
 def fold(name: str) -> str:
     """NFKC-fold, translate generic CJK words, and transliterate to lower-case ASCII."""
-    text = unicodedata.normalize("NFKC", name)
+    text = unicodedata.normalize("NFKC", visible_text(name))
     if any(_is_spaced_script(ch) for ch in text):
         for cjk, english in CJK_GLOSSARY:
             text = text.replace(cjk, english)

@@ -20,6 +20,8 @@ from django.utils import timezone
 from compliance.index import get_index
 from compliance.matcher import Index, Match
 from compliance.models import BatchScreening, ScreeningConfig
+from compliance.normalise import has_visible_letters
+from compliance.validators import VISIBLE_NAME_MESSAGE
 from entities.models import Entity
 from lib.csv_export import safe_cell
 from lib.progress import progress_item
@@ -181,6 +183,8 @@ def parse_names_csv(text: str) -> list[tuple[str, str | None]]:
         if len(name) > MAX_NAME_LENGTH:
             # The same limit as screening one name: a longer "name" is a pasted document, not a party.
             raise ValueError(f"Row {number}: a name has at most {MAX_NAME_LENGTH} characters (this one {len(name):,}).")
+        if name and not has_visible_letters(name):
+            raise ValueError(f"Row {number}: {VISIBLE_NAME_MESSAGE}")
         if name:
             rows.append((name, country or None))
     if len(rows) > MAX_BATCH_ROWS:

@@ -12,6 +12,7 @@ from entities.countries import is_list_country, unknown_code_message
 from entities.models import Entity, EntityType, LicensePolicy
 from entities.records import AddressRecord, EntityRecord
 from entities.services import record_from_entity
+from lib.widgets import IsoDateInput
 
 SOURCE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 ADDRESS_HELP = (
@@ -80,8 +81,8 @@ class EntityForm(forms.Form):
     federal_register_notice = forms.CharField(
         required=False, label="Federal Register citation", help_text='e.g. "84 FR 22961, 5/21/2019".'
     )
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(required=False, widget=IsoDateInput())
+    end_date = forms.DateField(required=False, widget=IsoDateInput())
     programs = forms.CharField(required=False, help_text="Comma-separated program codes, e.g. EAR744, IRAN.")
     remarks = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     aliases = forms.CharField(
@@ -163,6 +164,6 @@ class DelistForm(forms.Form):
     delisted_on = forms.DateField(
         required=False,
         label="Delisted on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text="Leave empty for today.",
     )

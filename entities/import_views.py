@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from entities.forms_import import ImportForm
-from entities.importers.jobs import start_import_job
+from entities.importers.jobs import live_progress, retry_job, start_import_job
 from entities.models import ImportJob
 from lib.permissions import role_required
 from lib.progress import progress_item
@@ -51,23 +53,37 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COMPLIANCE_ADMIN)
 def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
     job = get_object_or_404(ImportJob, pk=pk)
+    stage, done, total = live_progress(job)
+    percent = 100 if job.status == ImportJob.Status.DONE else (int(100 * done / total) if total else None)
     return JsonResponse(
         {
             "status": job.status,
             "finished": job.finished,
-            "stage": job.stage,
-            "done": job.progress_done,
-            "total": job.progress_total,
-            "percent": job.percent,
+            "stage": stage,
+            "done": done,
+            "total": total,
+            "percent": percent,
             "summary": job.summary,
             "error": job.error,
             "progress": [
                 progress_item(
                     job.pk,
-                    percent=job.percent,
+                    percent=percent,
                     finished=job.finished,
-                    stage=job.stage or job.get_status_display(),
+                    stage=stage or job.get_status_display(),
                 )
             ],
         }
     )
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+@require_POST
+def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a failed import again from its kept file."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        retry_job(actor=request.user, job=job)  # type: ignore[arg-type]
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("entities:import_job", pk=job.pk)

@@ -262,6 +262,14 @@ class ImportJob(models.Model):
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
 
+    # The error of a failure that was not the file's fault (a busy database, a lost worker):
+    # the file is kept and the import may be retried from it.
+    UNEXPECTED_FAILURE = "The import failed unexpectedly; nothing was changed."
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == self.Status.FAILED and self.error == self.UNEXPECTED_FAILURE and not self.files_purged_at
+
     @property
     def changed_the_list(self) -> bool:
         return self.status == self.Status.DONE and not self.dry_run

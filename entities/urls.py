@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_job, name="import_job"),
     path("import/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
+    path("import/<int:pk>/retry/", import_views.import_job_retry, name="import_job_retry"),
 ]

@@ -10,6 +10,8 @@ class LibConfig(AppConfig):
     verbose_name = "Clearance core"
 
     def ready(self) -> None:
+        # Connects the receivers that revoke API tokens when a password changes.
+        import lib.auth  # noqa: F401
         from lib.history import guard_history
 
         guard_history()

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from compliance.validators import validate_visible_name
 from entities.models import LicensePolicy
 from lib.roles import Role, has_role
 from licensing.status import (
@@ -184,7 +185,7 @@ class Party(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(max_length=24, choices=Role.choices)
-    name = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, validators=[validate_visible_name])
     address = models.TextField(blank=True, max_length=MAX_ADDRESS)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
     history = HistoricalRecords()

@@ -103,6 +103,10 @@ def _draft_document(w: World) -> dict[str, Any]:
     return {"pk": w.draft.pk, "doc": w.draft_document.pk}
 
 
+def _sales_user(w: World) -> dict[str, Any]:
+    return {"user_id": w.users[SALES].pk}
+
+
 def page(method: str, allowed: frozenset[str], kwargs: Callable[[World], dict[str, Any]] | None = None) -> Rule:
     return Rule(method, allowed, kwargs)
 
@@ -117,6 +121,11 @@ MATRIX: dict[str, list[Rule]] = {
     "dashboard": [page("GET", SIGNED_IN)],
     "login": [page("GET", PUBLIC), page("POST", PUBLIC)],
     "logout": [page("POST", PUBLIC)],
+    "password_change": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
+    "password_change_done": [page("GET", SIGNED_IN)],
+    # API tokens: your own; a Compliance admin everyone's (revoking is idempotent).
+    "tokens": [page("GET", SIGNED_IN)],
+    "token_revoke": [page("POST", OWNER | ONLY_ADMIN, _sales_user)],
     "export_decisions": [page("GET", SIGNED_IN)],
     "export_list": [page("GET", READERS)],
     # The list.
@@ -130,6 +139,7 @@ MATRIX: dict[str, list[Rule]] = {
     "entities:import": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
     "entities:import_job": [page("GET", ONLY_ADMIN, _import_job)],
     "entities:import_job_status": [page("GET", ONLY_ADMIN, _import_job)],
+    "entities:import_job_retry": [page("POST", ONLY_ADMIN, _import_job)],
     # Licence requests: Sales their own, reviewers decide, auditors and admins read.
     "licensing:mine": [page("GET", ANY_SALES)],
     "licensing:create": [page("GET", ANY_SALES), page("POST", ANY_SALES)],
@@ -160,6 +170,8 @@ MATRIX: dict[str, list[Rule]] = {
     "compliance:rescreen-retry": [page("POST", ONLY_ADMIN, _rescreen)],
     # The API.
     "api-token": [api("POST", PUBLIC)],
+    "api-tokens": [api("GET", SIGNED_IN)],
+    "api-token-revoke": [api("DELETE", OWNER | ONLY_ADMIN, _sales_user)],
     "entity-list": [api("GET", SIGNED_IN), api("POST", ONLY_ADMIN)],
     "entity-detail": [api("GET", SIGNED_IN, _entity), api("PATCH", ONLY_ADMIN, _entity)],
     "entity-delist": [api("POST", ONLY_ADMIN, _entity)],

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -75,7 +76,7 @@ def run_job(job_id: int) -> ImportJob:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)
     except Exception:
         logger.exception("import job %s failed", job_id)
-        job.status, job.error = ImportJob.Status.FAILED, "The import failed unexpectedly; nothing was changed."
+        job.status, job.error = ImportJob.Status.FAILED, ImportJob.UNEXPECTED_FAILURE
     else:
         job.status = ImportJob.Status.DONE
         job.version_number = result.version_number
@@ -88,13 +89,41 @@ def run_job(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.stage = ""
     job.save()
-    if not job.changed_the_list:
-        # A dry run or a failure changed nothing: its file has nothing to prove, so it goes now.
+    if not job.changed_the_list and not job.retryable:
+        # A dry run or a refused file changed nothing: its file has nothing to prove, so it goes
+        # now. A file whose import failed for another reason (the database was busy, the worker
+        # died) is kept until the retention purge, so the admin can retry without uploading it again.
         try:
             purge_job_files(job)
         except OSError:
             logger.exception("could not delete the files of import job %s; the daily purge retries", job.pk)
     return job
+
+
+def retry_job(*, actor: User, job: ImportJob) -> ImportJob:
+    """Run a failed import again from the file it kept (the admin does not upload it again)."""
+    from entities.tasks import run_import_job
+
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.FAILED, files_purged_at__isnull=True
+        ).update(status=ImportJob.Status.PENDING, error="", stage="", started_at=None, finished_at=None)
+        if not claimed:
+            raise ValueError("Only a failed import whose file is still kept can be retried.")
+        logger.warning("import job %s retried by %s", job.pk, actor.get_username())
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def live_progress(job: ImportJob) -> tuple[str, int, int]:
+    """(stage, done, total) of a job: from the cache while an SQLite import runs, else its row."""
+    cached: tuple[str, int, int] | None = cache.get(_progress_key(job.pk)) if not job.finished else None
+    return cached or (job.stage, job.progress_done, job.progress_total)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
 
 
 def _sha256(upload: UploadedFile) -> str:
@@ -155,7 +184,10 @@ class _ProgressReporter:
     """Writes progress on its own autocommit connection.
 
     The import writes in one transaction; progress written through that connection would stay
-    invisible to the page polling it until the very end.
+    invisible to the page polling it until the very end. SQLite has one writer at a time, and
+    the import holds the lock: a second connection's write would wait for the import to end and
+    then fail it ("database is locked"). There progress goes to the cache instead (`make run`
+    is one process, whose threads share the in-memory cache).
     """
 
     def __init__(self, job_id: int) -> None:
@@ -168,6 +200,9 @@ class _ProgressReporter:
         if now - self.last < 0.5 and done != total:
             return
         self.last = now
+        if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+            cache.set(_progress_key(self.job_id), (stage, done, total), timeout=3600)
+            return
         if self.connection is None:
             self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
         with self.connection.cursor() as cursor:
@@ -177,5 +212,6 @@ class _ProgressReporter:
             )
 
     def close(self) -> None:
+        cache.delete(_progress_key(self.job_id))
         if self.connection is not None:
             self.connection.close()

@@ -83,7 +83,7 @@ def test_the_version_page_shows_what_it_changed_who_made_it_and_why(
     change = ListVersionChange.objects.select_related("version", "entity").get()
     response = client_for(reviewer).get(reverse("entities:version_detail", args=[change.version.number]))
     page = response.content.decode()
-    assert f'href="{reverse("entities:detail", args=[change.entity_id])}">Acme Rocket Works</a>' in page
+    assert f'href="{reverse("entities:detail", args=[change.entity_id])}"><bdi>Acme Rocket Works</bdi></a>' in page
     assert "admin" in page
     assert "Added by 89 FR 1" in page
     assert "Entity added" in page
