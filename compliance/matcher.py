@@ -46,7 +46,7 @@ import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from compliance.normalise import NormalisedName, analyse, normalise
+from compliance.normalise import NormalisedName, analyse, normalise, romanise, script_of, skeleton
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -76,6 +76,13 @@ CONFLICT_PENALTY = 0.85
 # How much of a subset score is granted before looking at what the longer name has besides.
 SUBSET_BASE = 0.7
 THIN_SUBSET_BASE = 0.45
+
+# Scripts that leave vowels unwritten (or whose letter-by-letter romanisation does not follow the
+# Latin spellings people use): a name in them meets its Latin form on consonant skeletons.
+SKELETON_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew", "Thai", "Korean"})
+# A meeting of skeletons is strong evidence but never proof, since vowels and near consonants
+# are gone: it scores at most this, below an exact match, so a differing country still counts.
+SKELETON_CAP = 0.95
 
 # Words that join a name rather than identify it.
 PARTICLES = frozenset(
@@ -242,6 +249,8 @@ class _Prepared:
     # two letters) or read as an acronym: lets `_may_merge` rule out most pairs without `_merged`.
     merge_lengths: frozenset[int]
     run_initials: frozenset[str]
+    # The non-Latin script the name is written in (None for Latin), see `_readings`.
+    script: str | None = None
 
 
 def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
@@ -260,23 +269,81 @@ def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
 
 @lru_cache(maxsize=65536)
 def _prepare(name: str) -> _Prepared:
-    norm = analyse(name)
+    return _prepared_from(name, analyse(name), script=script_of(name))
+
+
+def _prepared_from(
+    name: str,
+    norm: NormalisedName,
+    *,
+    script: str | None = None,
+    words: tuple[str, ...] | None = None,
+    compact: str | None = None,
+) -> _Prepared:
+    """A name's tokens prepared to score; a skeleton passes the romanised `words` it came from."""
     tokens = norm.tokens
     merge_lengths, run_initials = _runs(tokens)
     return _Prepared(
         raw=name,
         norm=norm,
         tokens=tokens,
-        weights=_weights(tokens),
+        weights=_weights(words if words is not None else tokens),
         # CORP ("Co.", "Inc.", "Corporation") says nothing about the kind of company.
         legal=frozenset(norm.legal_forms) - {"CORP"},
-        compact="".join(norm.all_tokens),
+        compact=compact if compact is not None else "".join(norm.all_tokens),
         sorted_text=" ".join(sorted(tokens)),
-        thin=_thin(tokens),
+        thin=_thin(words if words is not None else tokens),
         token_set=frozenset(tokens),
         merge_lengths=merge_lengths,
         run_initials=run_initials,
+        script=script,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One Latin reading of a name: the romanised form, and its consonant skeleton."""
+
+    romanised: _Prepared
+    skeleton: _Prepared
+
+
+@lru_cache(maxsize=65536)
+def _readings(name: str) -> tuple[_Reading, ...]:
+    """Every Latin reading of a name (Han has a Chinese and a Japanese one), prepared to score.
+
+    The skeleton keeps the romanised words' weights, so "al" in "عبد الرحمن" weighs as little
+    as "al" does in Latin, and its compact form is the skeleton of the whole name run together,
+    which is how "Abdul Rahman" meets "abd al rhmn".
+    """
+    out = []
+    for form in romanise(name):
+        romanised = _prepare(form)
+        norm = romanised.norm
+        bones = tuple(skeleton(t) for t in norm.tokens)
+        skeleton_norm = NormalisedName(
+            original=form,
+            tokens=bones,
+            legal_forms=norm.legal_forms,
+            dropped=norm.dropped,
+            all_tokens=tuple(skeleton(t) for t in norm.all_tokens),
+        )
+        joined = "".join(norm.tokens)
+        bare = _prepared_from(
+            form,
+            skeleton_norm,
+            words=norm.tokens,
+            compact=skeleton(joined) if joined.isalpha() else "".join(bones),
+        )
+        out.append(_Reading(romanised=romanised, skeleton=bare))
+    return tuple(out)
+
+
+def _skeleton_keys(tokens: Sequence[str]) -> set[str]:
+    """Index keys of a skeleton: each word of two letters or more, and each adjacent pair joined."""
+    keys = {"~" + t for t in tokens if len(t) >= 2}
+    keys.update("~" + tokens[i] + tokens[i + 1] for i in range(len(tokens) - 1))
+    return keys
 
 
 @lru_cache(maxsize=1 << 18)
@@ -494,10 +561,12 @@ class _NameScore:
     token_score: float
     compact: float
     legal_effect: float
+    # When a name in another script scored through its Latin reading: the readings that met.
+    via: dict[str, Any] | None = None
 
     def detail(self, a: _Prepared, b: _Prepared) -> dict[str, Any]:
         alignment = self.alignment
-        return {
+        detail = {
             "exact": self.exact,
             "token_matches": [{"query": x, "name": y, "score": round(s, 3)} for x, y, s in alignment.pairs],
             "unmatched_query_tokens": alignment.left_a,
@@ -513,10 +582,46 @@ class _NameScore:
                 "effect": "different kinds of legal form" if self.legal_effect < 1 else "none",
             },
         }
+        if self.via is not None:
+            detail["transliteration"] = self.via
+        return detail
 
 
 def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
-    """Score two non-empty prepared names."""
+    """Score two non-empty prepared names, through their Latin readings when scripts differ.
+
+    Names in one script are compared as written (folded): two Arabic names meet or not on
+    their own letters, so folding to skeletons cannot make every "محمد" meet every other.
+    """
+    result = _score_written(a, b)
+    if a.script == b.script or result.score >= SKELETON_CAP:
+        return result
+    skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
+    for ra in _readings(a.raw):
+        for rb in _readings(b.raw):
+            trial = _score_written(ra.romanised, rb.romanised)
+            method = "transliteration"
+            if skeletons:
+                bare = _score_written(ra.skeleton, rb.skeleton)
+                if min(bare.score, SKELETON_CAP) > trial.score:
+                    bare.score = min(bare.score, SKELETON_CAP)
+                    bare.exact = False
+                    trial, method = bare, "consonant skeleton"
+            if trial.score > result.score:
+                trial.via = {
+                    "method": method,
+                    "query_script": a.script or "Latin",
+                    "name_script": b.script or "Latin",
+                    "query_reading": ra.romanised.norm.text,
+                    "name_reading": rb.romanised.norm.text,
+                    "query_skeleton": ra.skeleton.norm.text if skeletons else None,
+                    "name_skeleton": rb.skeleton.norm.text if skeletons else None,
+                }
+                result = trial
+    return result
+
+
+def _score_written(a: _Prepared, b: _Prepared) -> _NameScore:
     exact = a.sorted_text == b.sorted_text
     alignment = _best_alignment(a, b)
     token_score = 1.0 if exact else alignment.score
@@ -616,6 +721,10 @@ class Index:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._idf: dict[str, float] = {}
         self._lookups: dict[str, list[tuple[str, float]]] = {}
+        # Skeleton key -> (name ids, idf): every name's, and only those of names written in a
+        # script without vowels. A Latin query looks only at the latter, which are few.
+        self._skeletons: dict[str, tuple[list[int], float]] = {}
+        self._foreign: dict[str, tuple[list[int], float]] = {}
         # Name-stage results per (name, threshold): open cases repeat the same customers, and a
         # full re-screen in one worker process meets each distinct name once.
         self._hit_cache: dict[tuple[str, float], tuple[_Prepared, list[tuple[int, int, _NameScore]]]] = {}
@@ -627,6 +736,9 @@ class Index:
     def build(cls, candidates: Iterable[Candidate], *, version: int | None = None) -> Index:
         index = cls(version)
         postings: dict[str, set[int]] = {}
+        # Consonant-skeleton keys of every name, and of the names in scripts without vowels.
+        skeletons: dict[str, set[int]] = {}
+        foreign: dict[str, set[int]] = {}
         for candidate in candidates:
             owner = len(index.candidates)
             index.candidates.append(candidate)
@@ -641,14 +753,33 @@ class Index:
                 toks = prepared.tokens
                 keys = set(toks)
                 keys.update(toks[i] + toks[i + 1] for i in range(len(toks) - 1))
+                if prepared.script is None:
+                    bones = _skeleton_keys([skeleton(t) for t in toks])
+                else:
+                    # A name in another script is also found by its Latin readings ("山田" by
+                    # "yamada") and, in scripts without vowels, by its consonant skeleton.
+                    bones = set()
+                    for reading in _readings(raw):
+                        words = reading.romanised.tokens
+                        keys.update(words)
+                        keys.update(words[i] + words[i + 1] for i in range(len(words) - 1))
+                        bones |= _skeleton_keys(reading.skeleton.tokens)
+                    if prepared.script in SKELETON_SCRIPTS:
+                        for key in bones:
+                            foreign.setdefault(key, set()).add(name_id)
                 for key in keys:
                     postings.setdefault(key, set()).add(name_id)
+                for key in bones:
+                    skeletons.setdefault(key, set()).add(name_id)
         total = max(1, len(index._names))
         for key, ids in postings.items():
             index._postings[key] = sorted(ids)
             index._idf[key] = math.log(1 + total / len(ids))
             if len(key) >= 3:
                 index._buckets.setdefault((key[0], len(key)), []).append(key)
+        for built, target in ((skeletons, index._skeletons), (foreign, index._foreign)):
+            for key, ids in built.items():
+                target[key] = (sorted(ids), math.log(1 + total / len(ids)))
         return index
 
     def _lookup(self, token: str, *, fuzzy: bool = True) -> list[tuple[str, float]]:
@@ -688,6 +819,11 @@ class Index:
         probes = [(t, True) for t in toks]
         probes += [(toks[i] + toks[i + 1], False) for i in range(len(toks) - 1)]
         probes += [(toks[i] + toks[i + 1] + toks[i + 2], False) for i in range(len(toks) - 2)]
+        if query.script is not None:
+            for reading in _readings(query.raw):
+                words = reading.romanised.tokens
+                probes += [(t, True) for t in words]
+                probes += [(words[i] + words[i + 1], False) for i in range(len(words) - 1)]
         votes: defaultdict[int, float] = defaultdict(float)
         for probe, fuzzy in dict.fromkeys(probes):
             weight = _weight(probe)
@@ -695,6 +831,31 @@ class Index:
                 gain = weight * sim * self._idf[key]
                 for name_id in self._postings[key]:
                     votes[name_id] += gain
+        shortlist = self._best(votes)
+        # Names that only meet across scripts are shortlisted on their own skeleton votes, so
+        # they neither crowd out nor are crowded out by names written in the query's script.
+        if query.script in SKELETON_SCRIPTS:
+            table = self._skeletons
+        elif query.script is None and self._foreign:
+            table = self._foreign
+        else:
+            return shortlist
+        bones: set[str] = set()
+        for reading in _readings(query.raw) if query.script else ():
+            bones |= _skeleton_keys(reading.skeleton.tokens)
+        if query.script is None:
+            bones = _skeleton_keys([skeleton(t) for t in toks])
+        cross: defaultdict[int, float] = defaultdict(float)
+        for key in bones:
+            found = table.get(key)
+            if found is not None:
+                ids, idf = found
+                for name_id in ids:
+                    cross[name_id] += len(key) * idf
+        seen = set(shortlist)
+        return shortlist + [i for i in self._best(cross) if i not in seen]
+
+    def _best(self, votes: dict[int, float]) -> list[int]:
         if len(votes) <= self.SHORTLIST:
             return list(votes)
         # Among names sharing the same words, prefer those with fewest other words: "Huawei
