@@ -46,7 +46,15 @@ import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from compliance.normalise import NormalisedName, analyse, normalise, romanise, script_of, skeleton
+from compliance.normalise import (
+    NormalisedName,
+    abjad_words,
+    analyse,
+    normalise,
+    romanise,
+    script_of,
+    skeleton,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -251,6 +259,8 @@ class _Prepared:
     run_initials: frozenset[str]
     # The non-Latin script the name is written in (None for Latin), see `_readings`.
     script: str | None = None
+    # For a consonant skeleton, the romanised words its tokens came from (else the tokens).
+    words: tuple[str, ...] = ()
 
 
 def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
@@ -297,6 +307,7 @@ def _prepared_from(
         merge_lengths=merge_lengths,
         run_initials=run_initials,
         script=script,
+        words=words if words is not None else tokens,
     )
 
 
@@ -308,41 +319,68 @@ class _Reading:
     skeleton: _Prepared
 
 
+# Arabic articles as Latin spellings write them: left out of the compact skeleton, because the
+# "l" is assimilated or dropped ("Shamsuddin" / "شمس الدین", "Abdurrahman" / "عبد الرحمن").
+_ARTICLES = frozenset({"al", "el", "ul", "ud", "ur", "ad", "ash", "an", "at", "az", "as"})
+
+ABJAD_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew"})
+
+
+def _skeleton_prepared(form: str, words: tuple[str, ...], bones: tuple[str, ...], legal: tuple[str, ...]) -> _Prepared:
+    """A skeleton as a name to score, weighted by the romanised `words` it came from."""
+    norm = NormalisedName(original=form, tokens=bones, legal_forms=legal, dropped=(), all_tokens=bones)
+    compact: list[str] = []
+    for word, bone in zip(words, bones, strict=True):
+        if word in _ARTICLES:
+            continue
+        for ch in bone:
+            if not compact or compact[-1] != ch:
+                compact.append(ch)
+    return _prepared_from(form, norm, words=words, compact="".join(compact))
+
+
 @lru_cache(maxsize=65536)
 def _readings(name: str) -> tuple[_Reading, ...]:
     """Every Latin reading of a name (Han has a Chinese and a Japanese one), prepared to score.
 
     The skeleton keeps the romanised words' weights, so "al" in "عبد الرحمن" weighs as little
-    as "al" does in Latin, and its compact form is the skeleton of the whole name run together,
-    which is how "Abdul Rahman" meets "abd al rhmn".
+    as "al" does in Latin, and its compact form is the skeletons run together without articles,
+    which is how "Abdul Rahman" meets "abd al rhmn". Arabic-script and Hebrew words are reduced
+    letter by letter (`abjad_skeleton`), not through their romanisation.
     """
+    script = script_of(name)
+    if script in ABJAD_SCRIPTS:
+        pairs = abjad_words(name)
+        if pairs:
+            words = tuple(word for word, _ in pairs)
+            form = " ".join(words)
+            bare = _skeleton_prepared(form, words, tuple(bone for _, bone in pairs), ())
+            return (_Reading(romanised=_prepare(form), skeleton=bare),)
     out = []
     for form in romanise(name):
         romanised = _prepare(form)
         norm = romanised.norm
         bones = tuple(skeleton(t) for t in norm.tokens)
-        skeleton_norm = NormalisedName(
-            original=form,
-            tokens=bones,
-            legal_forms=norm.legal_forms,
-            dropped=norm.dropped,
-            all_tokens=tuple(skeleton(t) for t in norm.all_tokens),
-        )
-        joined = "".join(norm.tokens)
-        bare = _prepared_from(
-            form,
-            skeleton_norm,
-            words=norm.tokens,
-            compact=skeleton(joined) if joined.isalpha() else "".join(bones),
-        )
+        bare = _skeleton_prepared(form, norm.tokens, bones, norm.legal_forms)
         out.append(_Reading(romanised=romanised, skeleton=bare))
     return tuple(out)
 
 
-def _skeleton_keys(tokens: Sequence[str]) -> set[str]:
-    """Index keys of a skeleton: each word of two letters or more, and each adjacent pair joined."""
-    keys = {"~" + t for t in tokens if len(t) >= 2}
-    keys.update("~" + tokens[i] + tokens[i + 1] for i in range(len(tokens) - 1))
+def _skeleton_keys(words: Sequence[str], bones: Sequence[str]) -> set[str]:
+    """Index keys of a skeleton: each word's, and runs of two or three words joined.
+
+    Articles are left out of the runs, which is how "Hidayatullah" ("htytr") meets "هدايت الله"
+    ("htyt" + "ar" + "r"): Latin spellings run the words together and assimilate the article.
+    """
+    kept = [bone for word, bone in zip(words, bones, strict=True) if word not in _ARTICLES]
+    keys = {"~" + bone for bone in kept if len(bone) >= 2}
+    for size in (2, 3):
+        for i in range(len(kept) - size + 1):
+            joined: list[str] = []
+            for ch in "".join(kept[i : i + size]):
+                if not joined or joined[-1] != ch:
+                    joined.append(ch)
+            keys.add("~" + "".join(joined))
     return keys
 
 
@@ -594,7 +632,7 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     their own letters, so folding to skeletons cannot make every "محمد" meet every other.
     """
     result = _score_written(a, b)
-    if a.script == b.script or result.score >= SKELETON_CAP:
+    if _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
         return result
     skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
     for ra in _readings(a.raw):
@@ -619,6 +657,11 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
                 }
                 result = trial
     return result
+
+
+def _writing(script: str | None) -> str | None:
+    """Persian is written in Arabic letters: two such names are compared as written."""
+    return "Arabic" if script == "Persian" else script
 
 
 def _score_written(a: _Prepared, b: _Prepared) -> _NameScore:
@@ -754,7 +797,7 @@ class Index:
                 keys = set(toks)
                 keys.update(toks[i] + toks[i + 1] for i in range(len(toks) - 1))
                 if prepared.script is None:
-                    bones = _skeleton_keys([skeleton(t) for t in toks])
+                    bones = _skeleton_keys(toks, [skeleton(t) for t in toks])
                 else:
                     # A name in another script is also found by its Latin readings ("山田" by
                     # "yamada") and, in scripts without vowels, by its consonant skeleton.
@@ -763,7 +806,7 @@ class Index:
                         words = reading.romanised.tokens
                         keys.update(words)
                         keys.update(words[i] + words[i + 1] for i in range(len(words) - 1))
-                        bones |= _skeleton_keys(reading.skeleton.tokens)
+                        bones |= _skeleton_keys(reading.skeleton.words, reading.skeleton.tokens)
                     if prepared.script in SKELETON_SCRIPTS:
                         for key in bones:
                             foreign.setdefault(key, set()).add(name_id)
@@ -842,9 +885,9 @@ class Index:
             return shortlist
         bones: set[str] = set()
         for reading in _readings(query.raw) if query.script else ():
-            bones |= _skeleton_keys(reading.skeleton.tokens)
+            bones |= _skeleton_keys(reading.skeleton.words, reading.skeleton.tokens)
         if query.script is None:
-            bones = _skeleton_keys([skeleton(t) for t in toks])
+            bones = _skeleton_keys(toks, [skeleton(t) for t in toks])
         cross: defaultdict[int, float] = defaultdict(float)
         for key in bones:
             found = table.get(key)

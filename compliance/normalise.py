@@ -542,9 +542,9 @@ _DIGRAPHS = (
     ("kh", "k"),
     ("gh", "k"),
     ("sh", "s"),
-    ("ch", "j"),
-    ("zh", "j"),
-    ("dh", "s"),
+    ("dj", "j"),
+    ("ch", "s"),  # French "sh" ("Akkacha", "Charia") far more often than English "ch" here
+    ("dh", "t"),
     ("th", "t"),
     ("ph", "b"),
     ("ts", "s"),
@@ -661,3 +661,65 @@ def skeleton(token: str) -> str:
     if len(out) > 1 and out[-1] == "h":
         out.pop()
     return "".join(out)
+
+
+# Arabic-script and Hebrew letters straight to the consonant classes of `skeleton`, one letter
+# one class: going through anyascii's digraphs would read "ظاهر" ("zhr") as "zh" + "r".
+_ABJAD_CLASSES = {
+    **dict.fromkeys("بپفڤ", "b"),
+    **dict.fromkeys("تطدض", "t"),
+    **dict.fromkeys("ثسصزذظژشچ", "s"),
+    "ج": "j",
+    **dict.fromkeys("حهۀہھ", "h"),
+    **dict.fromkeys("خغقكکگ", "k"),
+    **dict.fromkeys("لر", "r"),
+    "م": "m",
+    "ن": "n",
+    **dict.fromkeys("وۇ", "w"),
+    **dict.fromkeys("يىیئ", "y"),
+    **dict.fromkeys("בפף", "b"),
+    **dict.fromkeys("טתד", "t"),
+    **dict.fromkeys("זסצץש", "s"),
+    **dict.fromkeys("חה", "h"),
+    **dict.fromkeys("כךקג", "k"),
+    **dict.fromkeys("לר", "r"),
+    **dict.fromkeys("מם", "m"),
+    **dict.fromkeys("נן", "n"),
+    "ו": "w",
+    "י": "y",
+}
+# Persian and Urdu say ض as "z": "فيض" is "Faiz".
+_PERSIAN_CLASSES = {**_ABJAD_CLASSES, "ض": "s"}
+_ABJAD_VOWELS = _ARABIC_INITIAL_VOWELS | _HEBREW_INITIAL_VOWELS
+
+
+def abjad_skeleton(word: str, *, persian: bool = False) -> str:
+    """The consonant skeleton of one Arabic-script or Hebrew word, read letter by letter."""
+    classes = _PERSIAN_CLASSES if persian else _ABJAD_CLASSES
+    out: list[str] = []
+    for ch in word:
+        if ch in _ABJAD_VOWELS:
+            if not out:
+                out.append("a")
+            continue
+        cls = classes.get(ch)
+        if cls is None or (cls in "wy" and out):
+            continue
+        if not out or out[-1] != cls:
+            out.append(cls)
+    if len(out) > 1 and out[-1] == "h":
+        out.pop()
+    return "".join(out)
+
+
+def abjad_words(name: str) -> tuple[tuple[str, str], ...]:
+    """(reading, skeleton) of each word of an Arabic, Persian or Hebrew name, article apart."""
+    script = script_of(name)
+    text = _arabic_article(unicodedata.normalize("NFKC", name)).replace("\u200c", "").replace("ـ", "")
+    out = []
+    for word in re.findall(r"\w+", text):
+        reading = "".join(_TOKEN.findall(romanise(word)[0]))
+        bones = abjad_skeleton(word, persian=script == "Persian")
+        if reading and bones:
+            out.append((reading, bones))
+    return tuple(out)
