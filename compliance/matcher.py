@@ -632,7 +632,7 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     their own letters, so folding to skeletons cannot make every "محمد" meet every other.
     """
     result = _score_written(a, b)
-    if _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
+    if a.script is b.script or _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
         return result
     skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
     for ra in _readings(a.raw):

@@ -11,6 +11,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
 from entities.importers.common import (
     ImportFormatError,
     ParsedList,
@@ -126,7 +129,10 @@ def record_from_element(element: ET.Element, kind: str) -> EntityRecord:
 
 def parse_un(path: Path, progress: ProgressCallback) -> ParsedList:
     try:
-        root = ET.parse(path).getroot()
+        # An uploaded file is untrusted: no entity expansion, no external entities.
+        root = SafeET.parse(path).getroot()
+    except DefusedXmlException:
+        raise ImportFormatError(path, None, "uses XML entities or a DTD, which a list file never needs") from None
     except OSError as exc:
         raise ImportFormatError(path, None, f"cannot be read ({exc.strerror})") from None
     except ET.ParseError as exc:
