@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from compliance.index import build_index
 from compliance.matcher import DEFAULT_THRESHOLD
-from entities.importers import import_list
+from entities.importers import ImportFormatError, import_list, parse_list
 from entities.models import Alias, Entity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
@@ -28,3 +28,16 @@ def test_the_un_list_imports_with_original_script_names_as_aliases(shared_data: 
     # A Latin spelling the list does not carry meets the listed Arabic name.
     by_latin = index.search("Muzahim Sab Hasan Tikriti", threshold=DEFAULT_THRESHOLD)
     assert by_latin and by_latin[0].name == "MUZAHIM SA'B HASSAN AL-TIKRITI"
+
+
+def test_an_xml_file_with_entities_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    hostile = tmp_path / "un.xml"
+    hostile.write_text(
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+        "<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>&b;</FIRST_NAME></INDIVIDUAL></INDIVIDUALS>"
+        "</CONSOLIDATED_LIST>",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFormatError, match="XML entities"):
+        parse_list(hostile, "un-xml")
+    assert not Entity.objects.exists()
