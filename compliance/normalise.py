@@ -555,6 +555,8 @@ _CONSONANT_CLASS = str.maketrans(
     {"p": "b", "f": "b", "v": "b", "c": "k", "g": "k", "q": "k", "d": "t", "z": "s", "x": "s", "l": "r"}
 )
 _VOWELS = frozenset("aeiouyw")
+_ABD_ARTICLE = re.compile(r"^abd(?:u|e|a|ou|o)[lr](?=.)|^abd(?:u|e|a|ou|o)l$")
+_SOFT_C = re.compile(r"c(?=[eiy])")
 
 
 def script_of(name: str) -> str | None:
@@ -593,6 +595,7 @@ def _initial_vowels(text: str, initials: frozenset[str]) -> str:
 
 def _arabic_article(text: str) -> str:
     """Write the attached article apart: "الرحمن" -> "ال رحمن", as Latin spellings do ("al-Rahman")."""
+    text = re.sub(r"(?<!\w)عبد(?=ال\w)", "عبد ", text)  # "عبدالرحمن" is "عبد الرحمن" run together
     return re.sub(r"(?<!\w)ال(?=\w\w)", "ال ", text)
 
 
@@ -648,7 +651,10 @@ def skeleton(token: str) -> str:
     """
     if not token or not token.isalpha():
         return token
-    word = token
+    # "Abdul", "Abdel", "Abdur" carry the article the Arabic writes apart ("عبد ال..."), and the
+    # compact skeleton leaves articles out; a soft "c" is an "s" ("Lounici", "Feliciano").
+    word = _ABD_ARTICLE.sub("abd", token)
+    word = _SOFT_C.sub("s", word)
     for digraph, single in _DIGRAPHS:
         word = word.replace(digraph, single)
     first = word[0]
@@ -668,7 +674,8 @@ def skeleton(token: str) -> str:
 _ABJAD_CLASSES = {
     **dict.fromkeys("بپفڤ", "b"),
     **dict.fromkeys("تطدض", "t"),
-    **dict.fromkeys("ثسصزذظژشچ", "s"),
+    **dict.fromkeys("سصزذظژشچ", "s"),
+    "ث": "t",  # "th" in Arabic romanisation: "Harith", "Muthanna", "Houthi"
     "ج": "j",
     **dict.fromkeys("حهۀہھ", "h"),
     **dict.fromkeys("خغقكکگ", "k"),
@@ -688,8 +695,8 @@ _ABJAD_CLASSES = {
     "ו": "w",
     "י": "y",
 }
-# Persian and Urdu say ض as "z": "فيض" is "Faiz".
-_PERSIAN_CLASSES = {**_ABJAD_CLASSES, "ض": "s"}
+# Persian and Urdu say ض as "z" ("فيض" is "Faiz") and ث as "s".
+_PERSIAN_CLASSES = {**_ABJAD_CLASSES, "ض": "s", "ث": "s"}
 _ABJAD_VOWELS = _ARABIC_INITIAL_VOWELS | _HEBREW_INITIAL_VOWELS
 
 
