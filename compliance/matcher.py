@@ -635,9 +635,11 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     if a.script is b.script or _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
         return result
     skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
+    # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
+    abjad = a.script in ABJAD_SCRIPTS or b.script in ABJAD_SCRIPTS
     for ra in _readings(a.raw):
         for rb in _readings(b.raw):
-            trial = _score_written(ra.romanised, rb.romanised)
+            trial = _NO_SCORE if abjad else _score_written(ra.romanised, rb.romanised)
             method = "transliteration"
             if skeletons:
                 bare = _score_written(ra.skeleton, rb.skeleton)
@@ -657,6 +659,9 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
                 }
                 result = trial
     return result
+
+
+_NO_SCORE = _NameScore(0.0, False, _Alignment(0.0, 0.0, [], [], [], False), 0.0, 0.0, 1.0)
 
 
 def _writing(script: str | None) -> str | None:

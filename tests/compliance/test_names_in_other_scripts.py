@@ -6,9 +6,16 @@ Security Council list (its NAME_ORIGINAL_SCRIPT beside the Latin name), the othe
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from compliance import index as index_module
 from compliance.matcher import DEFAULT_THRESHOLD, Candidate, Index, score_pair
+from tests.factories import make_entity
 
 # (script, name as written in it, the Latin spelling a list or a customer uses)
 PAIRS = [
@@ -84,3 +91,18 @@ def test_the_index_finds_a_listed_latin_name_from_arabic_and_an_arabic_listing_f
     found = arabic_only.search("Shahabuddin Delawar", threshold=DEFAULT_THRESHOLD)
     assert found[0].key == 7
     assert found[0].explanation["transliteration"]["name_reading"] == "shhb al dyn dlwr"
+
+
+@pytest.mark.django_db
+def test_the_screening_page_shows_the_readings_that_met(
+    reviewer: User, client_for: Callable[[User], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "VERSION_TTL_SECONDS", 0.0)
+    index_module.reset_index()
+    make_entity("HAMDULLAH SUNANI", country="AF")
+    response = client_for(reviewer).get(reverse("compliance:screen"), {"name": "حمد الله سنانی"})
+    index_module.reset_index()
+    page = response.content.decode()
+    assert "HAMDULLAH SUNANI" in page
+    assert "Read across scripts (Persian ↔ Latin, consonant skeleton)" in page
+    assert "“hmd al lh snny” [hmt ar r sn] met “hamdullah sunani” [hmtr sn]" in page
