@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from bench.baseline import load_matcher  # noqa: E402
 from compliance.csl import read_csl_candidates  # noqa: E402
-from compliance.matcher import DEFAULT_THRESHOLD, Index, normalise  # noqa: E402
+from compliance.matcher import DEFAULT_THRESHOLD, Candidate, Index, normalise  # noqa: E402
 from tests.compliance.common_companies import COMMON_COMPANIES  # noqa: E402
 
 CSL = ROOT / "../shared/data/csl/consolidated-2022-05.csv"
@@ -90,12 +90,19 @@ def main() -> None:
     parser.add_argument("--difflib-sample", type=int, default=20)
     parser.add_argument("--api", action="store_true")
     parser.add_argument("--baseline-ref", default="main")
+    parser.add_argument(
+        "--with-un",
+        action="store_true",
+        help="also index the UN list with its original-script names (as a list with them imported screens)",
+    )
     args = parser.parse_args()
     if not CSL.is_file():
         sys.exit(f"the 2022 CSL is not at {CSL}")
 
     start = time.perf_counter()
     candidates = read_csl_candidates(CSL)
+    if args.with_un:
+        candidates += _un_candidates(first_key=len(candidates) + 1)
     index = Index.build(candidates, version=1)
     build_s = time.perf_counter() - start
     names = [n for c in candidates for n in (c.name, *c.aliases)]
@@ -165,6 +172,28 @@ def main() -> None:
 
     if args.api:
         _time_api(index, queries[:300])
+
+
+def _un_candidates(*, first_key: int) -> list[Candidate]:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from entities.importers.un import parse_un
+
+    parsed = parse_un(ROOT / "../shared/data/un/un-consolidated-2026-02-27.xml", lambda *_: None)
+    return [
+        Candidate(
+            key=first_key + i,
+            name=r.name,
+            aliases=r.aliases,
+            countries=tuple(sorted({a.country for a in r.addresses if a.country})),
+            source="UN",
+        )
+        for i, r in enumerate(parsed.records)
+    ]
 
 
 def _time_api(index: Index, queries: list[str]) -> None:

@@ -491,6 +491,7 @@ _SCRIPT_NAMES = {
 }
 # Letters Persian writes differently from Arabic; their presence names the language.
 _PERSIAN_LETTERS = frozenset("پچژگکی")
+_THAI_PREPOSED = re.compile("([เแโใไ])([ก-ฮ])")
 # Word-initial alif, hamza and ayin carry the vowel Latin spellings start with ("Ali", "Omar").
 _ARABIC_INITIAL_VOWELS = frozenset("اأإآعءئؤٱ")
 _ARABIC_LETTERS = str.maketrans(
@@ -609,13 +610,42 @@ def _japanese_tokenizer() -> object:
 
 
 def _japanese_reading(text: str) -> str:
-    """Kanji and kana read as kana, word by word ("山田太郎" -> "ヤマダ タロウ")."""
+    """Kanji and kana read in Hepburn-like romaji, word by word ("山田太郎" -> "yamada taro")."""
     tokenizer = _japanese_tokenizer()
     words = []
     for token in tokenizer.tokenize(text):  # type: ignore[attr-defined]
         reading = token.reading if token.reading not in (None, "*") else token.surface
-        words.append(reading)
+        words.append(_romaji(reading))
     return " ".join(words)
+
+
+_SMALL_KANA = {"ャ": "ya", "ュ": "yu", "ョ": "yo", "ゃ": "ya", "ゅ": "yu", "ょ": "yo"}
+_SOKUON = frozenset("ッっ")
+
+
+def _romaji(kana: str) -> str:
+    """Kana to romaji as names are spelt in Latin: "ショウコウ" -> "shoko", not "shiyoukou".
+
+    anyascii reads kana one by one; a small ya/yu/yo joins the syllable before it (kyo, sho,
+    ja), a small tsu doubles the next consonant, and long vowels are written once (Taro, Shoko).
+    """
+    out = ""
+    double = False
+    for ch in kana:
+        if ch in _SMALL_KANA and out.endswith("i"):
+            out = out[:-1]
+            glide = _SMALL_KANA[ch]
+            out += glide[1:] if out.endswith(("sh", "ch", "j")) else glide
+            continue
+        if ch in _SOKUON:
+            double = True
+            continue
+        piece = anyascii(ch).lower()
+        if double and piece[:1].isalpha() and piece[0] not in "aeiou":
+            piece = piece[0] + piece
+        double = False
+        out += piece
+    return out.replace("ou", "o").replace("uu", "u").replace("oo", "o")
 
 
 @lru_cache(maxsize=65536)
@@ -635,6 +665,9 @@ def romanise(name: str) -> tuple[str, ...]:
         return (fold(_initial_vowels(text, _HEBREW_INITIAL_VOWELS).translate(_HEBREW_LETTERS)),)
     if script == "Japanese":
         return (fold(_japanese_reading(text)),)
+    if script == "Thai":
+        # Thai writes some vowels before the consonant they follow in speech ("เวช" is "wech").
+        return (fold(_THAI_PREPOSED.sub(r"\2\1", text)),)
     if script == "Han":
         chinese = fold(text)
         japanese = fold(_japanese_reading(text))

@@ -32,6 +32,7 @@ PAIRS = [
     ("Japanese kana", "ヤマダ タロウ", "Yamada Taro"),
     ("Japanese kanji", "山田太郎", "Yamada Taro"),
     ("Japanese kanji", "岸田文雄", "Kishida Fumio"),
+    ("Japanese kanji", "麻原彰晃", "Asahara Shoko"),
     ("Korean", "김정은", "Kim Jong Un"),
     ("Korean", "최룡해", "Choe Ryong Hae"),
     ("Cyrillic", "Владимир Путин", "Vladimir Putin"),
@@ -60,7 +61,9 @@ def test_the_explanation_shows_the_transliterations_that_met() -> None:
 
 def test_a_japanese_name_is_explained_by_its_reading() -> None:
     _, explanation = score_pair("山田太郎", "Yamada Taro")
-    assert explanation["transliteration"]["query_reading"] == "yamada tarou"
+    assert explanation["transliteration"]["query_reading"] == "yamada taro"
+    # Kana are read as names are spelt: a small "yo" joins its syllable, long vowels count once.
+    assert score_pair("麻原彰晃", "Asahara Shoko")[1]["transliteration"]["query_reading"] == "asahara shoko"
 
 
 def test_two_different_people_sharing_a_first_name_do_not_meet_in_either_script() -> None:
