@@ -28,7 +28,11 @@ How a pair is scored (all parts in [0, 1]):
   threshold on the name alone; an agreeing country lifts "Huawei" / "Huawei Technologies" over;
 - a different kind of legal form on both sides (AG vs GmbH) costs 22 %;
 - country, where both sides have one, adds 0.05 when it agrees and takes 0.05 when it
-  disagrees, but an exact name match is never lowered.
+  disagrees, but an exact name match is never lowered;
+- names in different writing systems are also compared through their Latin readings (the
+  Japanese reading of kanji, say) and, where one side is Arabic, Persian, Hebrew, Thai or
+  Korean, through consonant skeletons ("محمد" and "Mohammed" both "mhmt"), at most 0.95; the
+  explanation's `transliteration` shows the readings and skeletons that met.
 """
 
 from __future__ import annotations
