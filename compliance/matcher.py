@@ -28,7 +28,11 @@ How a pair is scored (all parts in [0, 1]):
   threshold on the name alone; an agreeing country lifts "Huawei" / "Huawei Technologies" over;
 - a different kind of legal form on both sides (AG vs GmbH) costs 22 %;
 - country, where both sides have one, adds 0.05 when it agrees and takes 0.05 when it
-  disagrees, but an exact name match is never lowered.
+  disagrees, but an exact name match is never lowered;
+- names in different writing systems are also compared through their Latin readings (the
+  Japanese reading of kanji, say) and, where one side is Arabic, Persian, Hebrew, Thai or
+  Korean, through consonant skeletons ("محمد" and "Mohammed" both "mhmt"), at most 0.95; the
+  explanation's `transliteration` shows the readings and skeletons that met.
 """
 
 from __future__ import annotations
@@ -46,7 +50,15 @@ import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from compliance.normalise import NormalisedName, analyse, normalise
+from compliance.normalise import (
+    NormalisedName,
+    abjad_words,
+    analyse,
+    normalise,
+    romanise,
+    script_of,
+    skeleton,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -76,6 +88,13 @@ CONFLICT_PENALTY = 0.85
 # How much of a subset score is granted before looking at what the longer name has besides.
 SUBSET_BASE = 0.7
 THIN_SUBSET_BASE = 0.45
+
+# Scripts that leave vowels unwritten (or whose letter-by-letter romanisation does not follow the
+# Latin spellings people use): a name in them meets its Latin form on consonant skeletons.
+SKELETON_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew", "Thai", "Korean"})
+# A meeting of skeletons is strong evidence but never proof, since vowels and near consonants
+# are gone: it scores at most this, below an exact match, so a differing country still counts.
+SKELETON_CAP = 0.95
 
 # Words that join a name rather than identify it.
 PARTICLES = frozenset(
@@ -242,6 +261,10 @@ class _Prepared:
     # two letters) or read as an acronym: lets `_may_merge` rule out most pairs without `_merged`.
     merge_lengths: frozenset[int]
     run_initials: frozenset[str]
+    # The non-Latin script the name is written in (None for Latin), see `_readings`.
+    script: str | None = None
+    # For a consonant skeleton, the romanised words its tokens came from (else the tokens).
+    words: tuple[str, ...] = ()
 
 
 def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
@@ -260,23 +283,109 @@ def _runs(tokens: tuple[str, ...]) -> tuple[frozenset[int], frozenset[str]]:
 
 @lru_cache(maxsize=65536)
 def _prepare(name: str) -> _Prepared:
-    norm = analyse(name)
+    return _prepared_from(name, analyse(name), script=script_of(name))
+
+
+def _prepared_from(
+    name: str,
+    norm: NormalisedName,
+    *,
+    script: str | None = None,
+    words: tuple[str, ...] | None = None,
+    compact: str | None = None,
+) -> _Prepared:
+    """A name's tokens prepared to score; a skeleton passes the romanised `words` it came from."""
     tokens = norm.tokens
     merge_lengths, run_initials = _runs(tokens)
     return _Prepared(
         raw=name,
         norm=norm,
         tokens=tokens,
-        weights=_weights(tokens),
+        weights=_weights(words if words is not None else tokens),
         # CORP ("Co.", "Inc.", "Corporation") says nothing about the kind of company.
         legal=frozenset(norm.legal_forms) - {"CORP"},
-        compact="".join(norm.all_tokens),
+        compact=compact if compact is not None else "".join(norm.all_tokens),
         sorted_text=" ".join(sorted(tokens)),
-        thin=_thin(tokens),
+        thin=_thin(words if words is not None else tokens),
         token_set=frozenset(tokens),
         merge_lengths=merge_lengths,
         run_initials=run_initials,
+        script=script,
+        words=words if words is not None else tokens,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One Latin reading of a name: the romanised form, and its consonant skeleton."""
+
+    romanised: _Prepared
+    skeleton: _Prepared
+
+
+# Arabic articles as Latin spellings write them: left out of the compact skeleton, because the
+# "l" is assimilated or dropped ("Shamsuddin" / "شمس الدین", "Abdurrahman" / "عبد الرحمن").
+_ARTICLES = frozenset({"al", "el", "ul", "ud", "ur", "ad", "ash", "an", "at", "az", "as"})
+
+ABJAD_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew"})
+
+
+def _skeleton_prepared(form: str, words: tuple[str, ...], bones: tuple[str, ...], legal: tuple[str, ...]) -> _Prepared:
+    """A skeleton as a name to score, weighted by the romanised `words` it came from."""
+    norm = NormalisedName(original=form, tokens=bones, legal_forms=legal, dropped=(), all_tokens=bones)
+    compact: list[str] = []
+    for word, bone in zip(words, bones, strict=True):
+        if word in _ARTICLES:
+            continue
+        for ch in bone:
+            if not compact or compact[-1] != ch:
+                compact.append(ch)
+    return _prepared_from(form, norm, words=words, compact="".join(compact))
+
+
+@lru_cache(maxsize=65536)
+def _readings(name: str) -> tuple[_Reading, ...]:
+    """Every Latin reading of a name (Han has a Chinese and a Japanese one), prepared to score.
+
+    The skeleton keeps the romanised words' weights, so "al" in "عبد الرحمن" weighs as little
+    as "al" does in Latin, and its compact form is the skeletons run together without articles,
+    which is how "Abdul Rahman" meets "abd al rhmn". Arabic-script and Hebrew words are reduced
+    letter by letter (`abjad_skeleton`), not through their romanisation.
+    """
+    script = script_of(name)
+    if script in ABJAD_SCRIPTS:
+        pairs = abjad_words(name)
+        if pairs:
+            words = tuple(word for word, _ in pairs)
+            form = " ".join(words)
+            bare = _skeleton_prepared(form, words, tuple(bone for _, bone in pairs), ())
+            return (_Reading(romanised=_prepare(form), skeleton=bare),)
+    out = []
+    for form in romanise(name):
+        romanised = _prepare(form)
+        norm = romanised.norm
+        bones = tuple(skeleton(t) for t in norm.tokens)
+        bare = _skeleton_prepared(form, norm.tokens, bones, norm.legal_forms)
+        out.append(_Reading(romanised=romanised, skeleton=bare))
+    return tuple(out)
+
+
+def _skeleton_keys(words: Sequence[str], bones: Sequence[str]) -> set[str]:
+    """Index keys of a skeleton: each word's, and runs of two or three words joined.
+
+    Articles are left out of the runs, which is how "Hidayatullah" ("htytr") meets "هدايت الله"
+    ("htyt" + "ar" + "r"): Latin spellings run the words together and assimilate the article.
+    """
+    kept = [bone for word, bone in zip(words, bones, strict=True) if word not in _ARTICLES]
+    keys = {"~" + bone for bone in kept if len(bone) >= 2}
+    for size in (2, 3):
+        for i in range(len(kept) - size + 1):
+            joined: list[str] = []
+            for ch in "".join(kept[i : i + size]):
+                if not joined or joined[-1] != ch:
+                    joined.append(ch)
+            keys.add("~" + "".join(joined))
+    return keys
 
 
 @lru_cache(maxsize=1 << 18)
@@ -494,10 +603,12 @@ class _NameScore:
     token_score: float
     compact: float
     legal_effect: float
+    # When a name in another script scored through its Latin reading: the readings that met.
+    via: dict[str, Any] | None = None
 
     def detail(self, a: _Prepared, b: _Prepared) -> dict[str, Any]:
         alignment = self.alignment
-        return {
+        detail = {
             "exact": self.exact,
             "token_matches": [{"query": x, "name": y, "score": round(s, 3)} for x, y, s in alignment.pairs],
             "unmatched_query_tokens": alignment.left_a,
@@ -513,10 +624,56 @@ class _NameScore:
                 "effect": "different kinds of legal form" if self.legal_effect < 1 else "none",
             },
         }
+        if self.via is not None:
+            detail["transliteration"] = self.via
+        return detail
 
 
 def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
-    """Score two non-empty prepared names."""
+    """Score two non-empty prepared names, through their Latin readings when scripts differ.
+
+    Names in one script are compared as written (folded): two Arabic names meet or not on
+    their own letters, so folding to skeletons cannot make every "محمد" meet every other.
+    """
+    result = _score_written(a, b)
+    if a.script is b.script or _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
+        return result
+    skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
+    # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
+    abjad = a.script in ABJAD_SCRIPTS or b.script in ABJAD_SCRIPTS
+    for ra in _readings(a.raw):
+        for rb in _readings(b.raw):
+            trial = _NO_SCORE if abjad else _score_written(ra.romanised, rb.romanised)
+            method = "transliteration"
+            if skeletons:
+                bare = _score_written(ra.skeleton, rb.skeleton)
+                if min(bare.score, SKELETON_CAP) > trial.score:
+                    bare.score = min(bare.score, SKELETON_CAP)
+                    bare.exact = False
+                    trial, method = bare, "consonant skeleton"
+            if trial.score > result.score:
+                trial.via = {
+                    "method": method,
+                    "query_script": a.script or "Latin",
+                    "name_script": b.script or "Latin",
+                    "query_reading": ra.romanised.norm.text,
+                    "name_reading": rb.romanised.norm.text,
+                    "query_skeleton": ra.skeleton.norm.text if skeletons else None,
+                    "name_skeleton": rb.skeleton.norm.text if skeletons else None,
+                }
+                result = trial
+    return result
+
+
+_NO_SCORE = _NameScore(0.0, False, _Alignment(0.0, 0.0, [], [], [], False), 0.0, 0.0, 1.0)
+
+
+def _writing(script: str | None) -> str | None:
+    """Persian is written in Arabic letters: two such names are compared as written."""
+    return "Arabic" if script == "Persian" else script
+
+
+def _score_written(a: _Prepared, b: _Prepared) -> _NameScore:
     exact = a.sorted_text == b.sorted_text
     alignment = _best_alignment(a, b)
     token_score = 1.0 if exact else alignment.score
@@ -616,6 +773,10 @@ class Index:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         self._idf: dict[str, float] = {}
         self._lookups: dict[str, list[tuple[str, float]]] = {}
+        # Skeleton key -> (name ids, idf): every name's, and only those of names written in a
+        # script without vowels. A Latin query looks only at the latter, which are few.
+        self._skeletons: dict[str, tuple[list[int], float]] = {}
+        self._foreign: dict[str, tuple[list[int], float]] = {}
         # Name-stage results per (name, threshold): open cases repeat the same customers, and a
         # full re-screen in one worker process meets each distinct name once.
         self._hit_cache: dict[tuple[str, float], tuple[_Prepared, list[tuple[int, int, _NameScore]]]] = {}
@@ -639,6 +800,9 @@ class Index:
     def build(cls, candidates: Iterable[Candidate], *, version: int | None = None) -> Index:
         index = cls(version)
         postings: dict[str, set[int]] = {}
+        # Consonant-skeleton keys of every name, and of the names in scripts without vowels.
+        skeletons: dict[str, set[int]] = {}
+        foreign: dict[str, set[int]] = {}
         for candidate in candidates:
             owner = len(index.candidates)
             index.candidates.append(candidate)
@@ -653,14 +817,33 @@ class Index:
                 toks = prepared.tokens
                 keys = set(toks)
                 keys.update(toks[i] + toks[i + 1] for i in range(len(toks) - 1))
+                if prepared.script is None:
+                    bones = _skeleton_keys(toks, [skeleton(t) for t in toks])
+                else:
+                    # A name in another script is also found by its Latin readings ("山田" by
+                    # "yamada") and, in scripts without vowels, by its consonant skeleton.
+                    bones = set()
+                    for reading in _readings(raw):
+                        words = reading.romanised.tokens
+                        keys.update(words)
+                        keys.update(words[i] + words[i + 1] for i in range(len(words) - 1))
+                        bones |= _skeleton_keys(reading.skeleton.words, reading.skeleton.tokens)
+                    if prepared.script in SKELETON_SCRIPTS:
+                        for key in bones:
+                            foreign.setdefault(key, set()).add(name_id)
                 for key in keys:
                     postings.setdefault(key, set()).add(name_id)
+                for key in bones:
+                    skeletons.setdefault(key, set()).add(name_id)
         total = max(1, len(index._names))
         for key, ids in postings.items():
             index._postings[key] = sorted(ids)
             index._idf[key] = math.log(1 + total / len(ids))
             if len(key) >= 3:
                 index._buckets.setdefault((key[0], len(key)), []).append(key)
+        for built, target in ((skeletons, index._skeletons), (foreign, index._foreign)):
+            for key, ids in built.items():
+                target[key] = (sorted(ids), math.log(1 + total / len(ids)))
         return index
 
     def _lookup(self, token: str, *, fuzzy: bool = True) -> list[tuple[str, float]]:
@@ -700,6 +883,11 @@ class Index:
         probes = [(t, True) for t in toks]
         probes += [(toks[i] + toks[i + 1], False) for i in range(len(toks) - 1)]
         probes += [(toks[i] + toks[i + 1] + toks[i + 2], False) for i in range(len(toks) - 2)]
+        if query.script is not None:
+            for reading in _readings(query.raw):
+                words = reading.romanised.tokens
+                probes += [(t, True) for t in words]
+                probes += [(words[i] + words[i + 1], False) for i in range(len(words) - 1)]
         votes: defaultdict[int, float] = defaultdict(float)
         for probe, fuzzy in dict.fromkeys(probes):
             weight = _weight(probe)
@@ -707,6 +895,31 @@ class Index:
                 gain = weight * sim * self._idf[key]
                 for name_id in self._postings[key]:
                     votes[name_id] += gain
+        shortlist = self._best(votes)
+        # Names that only meet across scripts are shortlisted on their own skeleton votes, so
+        # they neither crowd out nor are crowded out by names written in the query's script.
+        if query.script in SKELETON_SCRIPTS:
+            table = self._skeletons
+        elif query.script is None and self._foreign:
+            table = self._foreign
+        else:
+            return shortlist
+        bones: set[str] = set()
+        for reading in _readings(query.raw) if query.script else ():
+            bones |= _skeleton_keys(reading.skeleton.words, reading.skeleton.tokens)
+        if query.script is None:
+            bones = _skeleton_keys(toks, [skeleton(t) for t in toks])
+        cross: defaultdict[int, float] = defaultdict(float)
+        for key in bones:
+            found = table.get(key)
+            if found is not None:
+                ids, idf = found
+                for name_id in ids:
+                    cross[name_id] += len(key) * idf
+        seen = set(shortlist)
+        return shortlist + [i for i in self._best(cross) if i not in seen]
+
+    def _best(self, votes: dict[int, float]) -> list[int]:
         if len(votes) <= self.SHORTLIST:
             return list(votes)
         # Among names sharing the same words, prefer those with fewest other words: "Huawei

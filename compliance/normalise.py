@@ -536,3 +536,301 @@ def analyse(name: str) -> NormalisedName:
 def normalise(name: str) -> str:
     """The comparable form of a name: folded, transliterated, legal forms and titles removed."""
     return analyse(name).text
+
+
+# --- Names in other scripts -------------------------------------------------------------------
+# Kept apart from the Latin pipeline above: these functions only serve the matcher's comparison
+# of a name written in one script with the same name written in another ("محمد" / "Mohammed").
+# anyascii reads Arabic and Hebrew letter by letter, and those scripts leave short vowels
+# unwritten, so "محمد" becomes "mhmd" while the list says "Mohammed". The two meet on their
+# consonant skeletons: vowels dropped, letters that romanisations swap folded to one class.
+
+# Unicode block names (the first word of a letter's character name) to the script we report.
+_SCRIPT_NAMES = {
+    "ARABIC": "Arabic",
+    "HEBREW": "Hebrew",
+    "GREEK": "Greek",
+    "CYRILLIC": "Cyrillic",
+    "THAI": "Thai",
+    "HIRAGANA": "Japanese",
+    "KATAKANA": "Japanese",
+    "CJK": "Han",
+    "HANGUL": "Korean",
+    "ARMENIAN": "Armenian",
+    "GEORGIAN": "Georgian",
+    "DEVANAGARI": "Devanagari",
+}
+# Letters Persian writes differently from Arabic; their presence names the language.
+_PERSIAN_LETTERS = frozenset("پچژگکی")
+_THAI_PREPOSED = re.compile("([เแโใไ])([ก-ฮ])")
+# Word-initial alif, hamza and ayin carry the vowel Latin spellings start with ("Ali", "Omar").
+_ARABIC_INITIAL_VOWELS = frozenset("اأإآعءئؤٱ")
+_ARABIC_LETTERS = str.maketrans(
+    {
+        "ة": "",  # ta marbuta: "Fatima", "Fatimah" and "Fatimat" all occur
+        "ى": "a",
+        "ظ": "z",
+        "ذ": "z",  # "dh" in Arabic romanisation, "z" in Persian: both fold to s-class below
+        "ث": "s",
+        "ـ": "",  # tatweel, a stretching stroke
+        "\u200c": "",  # zero-width non-joiner inside Persian words ("خامنه‌ای")
+    }
+)
+_HEBREW_LETTERS = str.maketrans(
+    {
+        "א": "",
+        "ב": "b",
+        "ג": "g",
+        "ד": "d",
+        "ה": "h",
+        "ו": "w",
+        "ז": "z",
+        "ח": "h",
+        "ט": "t",
+        "י": "y",
+        "כ": "k",
+        "ך": "k",
+        "ל": "l",
+        "מ": "m",
+        "ם": "m",
+        "נ": "n",
+        "ן": "n",
+        "ס": "s",
+        "ע": "",
+        "פ": "p",
+        "ף": "f",
+        "צ": "ts",
+        "ץ": "ts",
+        "ק": "k",
+        "ר": "r",
+        "ש": "sh",
+        "ת": "t",
+    }
+)
+_HEBREW_INITIAL_VOWELS = frozenset("אע")
+
+# Consonant classes: letters that romanisations of one sound use interchangeably.
+_DIGRAPHS = (
+    ("kh", "k"),
+    ("gh", "k"),
+    ("sh", "s"),
+    ("dj", "j"),
+    ("ch", "s"),  # French "sh" ("Akkacha", "Charia") far more often than English "ch" here
+    ("dh", "t"),
+    ("th", "t"),
+    ("ph", "b"),
+    ("ts", "s"),
+    ("tz", "s"),
+    ("ck", "k"),
+)
+_CONSONANT_CLASS = str.maketrans(
+    {"p": "b", "f": "b", "v": "b", "c": "k", "g": "k", "q": "k", "d": "t", "z": "s", "x": "s", "l": "r"}
+)
+_VOWELS = frozenset("aeiouyw")
+_ABD_ARTICLE = re.compile(r"^abd(?:u|e|a|ou|o)[lr](?=.)|^abd(?:u|e|a|ou|o)l$")
+_SOFT_C = re.compile(r"c(?=[eiy])")
+
+
+def script_of(name: str) -> str | None:
+    """The non-Latin script a name is written in, or None when it is Latin (or has no letters).
+
+    Kana anywhere makes a name Japanese, so its kanji are read the Japanese way; Han alone
+    could be Chinese or Japanese and is reported as "Han".
+    """
+    found: str | None = None
+    for ch in name:
+        if not ch.isalpha() or ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF:
+            continue
+        block = unicodedata.name(ch, "").split(" ", 1)[0]
+        script = _SCRIPT_NAMES.get(block, block.title() or None)
+        if script == "Japanese":
+            return "Japanese"
+        if script == "Arabic" and ch in _PERSIAN_LETTERS:
+            script = "Persian"
+        if found is None or (found == "Arabic" and script == "Persian"):
+            found = script
+    return found
+
+
+def _initial_vowels(text: str, initials: frozenset[str]) -> str:
+    """Mark a word-initial vowel letter with "a", and drop the same letter elsewhere."""
+    out: list[str] = []
+    start = True
+    for ch in text:
+        if ch in initials:
+            out.append("a" if start else "")
+        else:
+            out.append(ch)
+        start = not ch.isalpha()
+    return "".join(out)
+
+
+def _arabic_article(text: str) -> str:
+    """Write the attached article apart: "الرحمن" -> "ال رحمن", as Latin spellings do ("al-Rahman")."""
+    text = re.sub(r"(?<!\w)عبد(?=ال\w)", "عبد ", text)  # "عبدالرحمن" is "عبد الرحمن" run together
+    return re.sub(r"(?<!\w)ال(?=\w\w)", "ال ", text)
+
+
+@lru_cache(maxsize=1)
+def _japanese_tokenizer() -> object:
+    # Janome (Apache-2.0, with the IPADIC dictionary) reads kanji the Japanese way; loaded on
+    # first use (about a second) because most processes never meet a Japanese name.
+    from janome.tokenizer import Tokenizer
+
+    return Tokenizer()
+
+
+def _japanese_reading(text: str) -> str:
+    """Kanji and kana read in Hepburn-like romaji, word by word ("山田太郎" -> "yamada taro")."""
+    tokenizer = _japanese_tokenizer()
+    words = []
+    for token in tokenizer.tokenize(text):  # type: ignore[attr-defined]
+        reading = token.reading if token.reading not in (None, "*") else token.surface
+        words.append(_romaji(reading))
+    return " ".join(words)
+
+
+_SMALL_KANA = {"ャ": "ya", "ュ": "yu", "ョ": "yo", "ゃ": "ya", "ゅ": "yu", "ょ": "yo"}
+_SOKUON = frozenset("ッっ")
+
+
+def _romaji(kana: str) -> str:
+    """Kana to romaji as names are spelt in Latin: "ショウコウ" -> "shoko", not "shiyoukou".
+
+    anyascii reads kana one by one; a small ya/yu/yo joins the syllable before it (kyo, sho,
+    ja), a small tsu doubles the next consonant, and long vowels are written once (Taro, Shoko).
+    """
+    out = ""
+    double = False
+    for ch in kana:
+        if ch in _SMALL_KANA and out.endswith("i"):
+            out = out[:-1]
+            glide = _SMALL_KANA[ch]
+            out += glide[1:] if out.endswith(("sh", "ch", "j")) else glide
+            continue
+        if ch in _SOKUON:
+            double = True
+            continue
+        piece = anyascii(ch).lower()
+        if double and piece[:1].isalpha() and piece[0] not in "aeiou":
+            piece = piece[0] + piece
+        double = False
+        out += piece
+    return out.replace("ou", "o").replace("uu", "u").replace("oo", "o")
+
+
+@lru_cache(maxsize=65536)
+def romanise(name: str) -> tuple[str, ...]:
+    """The Latin readings of a name in another script, each one way it may be spelt in Latin.
+
+    Arabic, Persian and Hebrew get their word-initial vowels marked and their article set
+    apart; kanji get a Japanese reading, and Han without kana gets both the Chinese (pinyin)
+    and the Japanese reading. A Latin name is its own and only reading.
+    """
+    script = script_of(name)
+    text = unicodedata.normalize("NFKC", name)
+    if script in ("Arabic", "Persian"):
+        text = _initial_vowels(_arabic_article(text), _ARABIC_INITIAL_VOWELS).translate(_ARABIC_LETTERS)
+        return (fold(text),)
+    if script == "Hebrew":
+        return (fold(_initial_vowels(text, _HEBREW_INITIAL_VOWELS).translate(_HEBREW_LETTERS)),)
+    if script == "Japanese":
+        return (fold(_japanese_reading(text)),)
+    if script == "Thai":
+        # Thai writes some vowels before the consonant they follow in speech ("เวช" is "wech").
+        return (fold(_THAI_PREPOSED.sub(r"\2\1", text)),)
+    if script == "Han":
+        chinese = fold(text)
+        japanese = fold(_japanese_reading(text))
+        return (chinese, japanese) if japanese != chinese else (chinese,)
+    return (fold(text),)
+
+
+def skeleton(token: str) -> str:
+    """A romanised word reduced to its consonants, in classes: "muhammad" and "mhmd" -> "mhmt".
+
+    A word-initial vowel is kept as "a" ("Ali" / "علي" -> "ar"), y and w only at the start
+    (elsewhere Arabic and Hebrew write long vowels with them), doubled letters count once and a
+    final "h" is dropped ("Abdullah" / "عبد الله", "Fatimah").
+    """
+    if not token or not token.isalpha():
+        return token
+    # "Abdul", "Abdel", "Abdur" carry the article the Arabic writes apart ("عبد ال..."), and the
+    # compact skeleton leaves articles out; a soft "c" is an "s" ("Lounici", "Feliciano").
+    word = _ABD_ARTICLE.sub("abd", token)
+    word = _SOFT_C.sub("s", word)
+    for digraph, single in _DIGRAPHS:
+        word = word.replace(digraph, single)
+    first = word[0]
+    head = "a" if first in "aeiou" else first.translate(_CONSONANT_CLASS)
+    body = [ch.translate(_CONSONANT_CLASS) for ch in word[1:] if ch not in _VOWELS]
+    out = [head]
+    for ch in body:
+        if ch != out[-1]:
+            out.append(ch)
+    if len(out) > 1 and out[-1] == "h":
+        out.pop()
+    return "".join(out)
+
+
+# Arabic-script and Hebrew letters straight to the consonant classes of `skeleton`, one letter
+# one class: going through anyascii's digraphs would read "ظاهر" ("zhr") as "zh" + "r".
+_ABJAD_CLASSES = {
+    **dict.fromkeys("بپفڤ", "b"),
+    **dict.fromkeys("تطدض", "t"),
+    **dict.fromkeys("سصزذظژشچ", "s"),
+    "ث": "t",  # "th" in Arabic romanisation: "Harith", "Muthanna", "Houthi"
+    "ج": "j",
+    **dict.fromkeys("حهۀہھ", "h"),
+    **dict.fromkeys("خغقكکگ", "k"),
+    **dict.fromkeys("لر", "r"),
+    "م": "m",
+    "ن": "n",
+    **dict.fromkeys("وۇ", "w"),
+    **dict.fromkeys("يىیئ", "y"),
+    **dict.fromkeys("בפף", "b"),
+    **dict.fromkeys("טתד", "t"),
+    **dict.fromkeys("זסצץש", "s"),
+    **dict.fromkeys("חה", "h"),
+    **dict.fromkeys("כךקג", "k"),
+    **dict.fromkeys("לר", "r"),
+    **dict.fromkeys("מם", "m"),
+    **dict.fromkeys("נן", "n"),
+    "ו": "w",
+    "י": "y",
+}
+# Persian and Urdu say ض as "z" ("فيض" is "Faiz") and ث as "s".
+_PERSIAN_CLASSES = {**_ABJAD_CLASSES, "ض": "s", "ث": "s"}
+_ABJAD_VOWELS = _ARABIC_INITIAL_VOWELS | _HEBREW_INITIAL_VOWELS
+
+
+def abjad_skeleton(word: str, *, persian: bool = False) -> str:
+    """The consonant skeleton of one Arabic-script or Hebrew word, read letter by letter."""
+    classes = _PERSIAN_CLASSES if persian else _ABJAD_CLASSES
+    out: list[str] = []
+    for ch in word:
+        if ch in _ABJAD_VOWELS:
+            if not out:
+                out.append("a")
+            continue
+        cls = classes.get(ch)
+        if cls is None or (cls in "wy" and out):
+            continue
+        if not out or out[-1] != cls:
+            out.append(cls)
+    if len(out) > 1 and out[-1] == "h":
+        out.pop()
+    return "".join(out)
+
+
+def abjad_words(name: str) -> tuple[tuple[str, str], ...]:
+    """(reading, skeleton) of each word of an Arabic, Persian or Hebrew name, article apart."""
+    script = script_of(name)
+    text = _arabic_article(unicodedata.normalize("NFKC", name)).replace("\u200c", "").replace("ـ", "")
+    out = []
+    for word in re.findall(r"\w+", text):
+        reading = "".join(_TOKEN.findall(romanise(word)[0]))
+        bones = abjad_skeleton(word, persian=script == "Persian")
+        if reading and bones:
+            out.append((reading, bones))
+    return tuple(out)

@@ -14,8 +14,9 @@ FORMAT_CHOICES = (
     ("csl-csv", "Consolidated Screening List, CSV"),
     ("csl-json", "Consolidated Screening List, JSON"),
     ("ofac-sdn", "OFAC SDN legacy CSV (sdn, alt and add files)"),
+    ("un-xml", "UN Security Council consolidated list, XML"),
 )
-ALLOWED_SUFFIXES = (".csv", ".json", ".txt")
+ALLOWED_SUFFIXES = (".csv", ".json", ".txt", ".xml")
 
 
 def _check_file(upload: UploadedFile | None) -> UploadedFile | None:
@@ -25,7 +26,7 @@ def _check_file(upload: UploadedFile | None) -> UploadedFile | None:
     if upload.size and upload.size > limit:
         raise forms.ValidationError(f"The file is larger than the {filesizeformat(limit)} allowed.")
     if not (upload.name or "").lower().endswith(ALLOWED_SUFFIXES):
-        raise forms.ValidationError("Upload a .csv or .json list file.")
+        raise forms.ValidationError("Upload a .csv, .json or .xml list file.")
     head = upload.read(2048)
     upload.seek(0)
     if b"\x00" in head:
@@ -35,7 +36,9 @@ def _check_file(upload: UploadedFile | None) -> UploadedFile | None:
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="List file", help_text="CSL CSV or JSON, or the OFAC sdn file.", widget=forms.ClearableFileInput()
+        label="List file",
+        help_text="CSL CSV or JSON, the OFAC sdn file, or the UN consolidated list XML.",
+        widget=forms.ClearableFileInput(),
     )
     fmt = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, required=False)
     alt_file = forms.FileField(label="OFAC alt file (aliases)", required=False, help_text="Only for the OFAC format.")

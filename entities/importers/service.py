@@ -30,6 +30,7 @@ from django.db import transaction
 from entities.importers.common import ImportFormatError, ParsedList, ProgressCallback, first_country, no_progress
 from entities.importers.csl import parse_csv, parse_json
 from entities.importers.ofac import parse_ofac
+from entities.importers.un import parse_un
 from entities.keys import name_key
 from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import EntityRecord
@@ -44,7 +45,7 @@ from entities.services import (
     update_with_history,
 )
 
-FORMATS = ("csl-csv", "csl-json", "ofac-sdn")
+FORMATS = ("csl-csv", "csl-json", "ofac-sdn", "un-xml")
 Change = ListVersionChange.Change
 BATCH = 2000
 # How many names a dry run lists per kind of change (the counts are always exact).
@@ -60,13 +61,15 @@ def detect_format(path: Path) -> str:
             head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as exc:
         raise ImportFormatError(path, None, f"cannot be read ({exc.strerror})") from None
+    if head.startswith(b"<"):
+        return "un-xml"
     if head[:1] in (b"{", b"["):
         return "csl-json"
     if head.startswith((b"_id,", b'"_id"')) or b",source," in head.split(b"\n", 1)[0]:
         return "csl-csv"
     if head[:1].isdigit() and "sdn" in path.name.lower():
         return "ofac-sdn"
-    raise ImportFormatError(path, 1, "unrecognised format: not CSL CSV, CSL JSON or an OFAC sdn file")
+    raise ImportFormatError(path, 1, "unrecognised format: not CSL CSV, CSL JSON, an OFAC sdn file or the UN XML list")
 
 
 def parse_list(path: Path, fmt: str, progress: ProgressCallback = no_progress) -> ParsedList:
@@ -76,6 +79,8 @@ def parse_list(path: Path, fmt: str, progress: ProgressCallback = no_progress) -
         return parse_json(path, progress)
     if fmt == "ofac-sdn":
         return parse_ofac(path, progress)
+    if fmt == "un-xml":
+        return parse_un(path, progress)
     raise ImportFormatError(path, None, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 

@@ -170,7 +170,7 @@ def test_oversized_and_non_text_uploads_are_refused(
     assert too_big.status_code == binary.status_code == wrong_type.status_code == 400
     assert "larger than the 100" in too_big.content.decode()
     assert "not a text file" in binary.content.decode()
-    assert "Upload a .csv or .json list file." in wrong_type.content.decode()
+    assert "Upload a .csv, .json or .xml list file." in wrong_type.content.decode()
     assert not ImportJob.objects.exists()
 
 
