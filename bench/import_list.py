@@ -32,9 +32,13 @@ EL_2026 = DATA / "entity-list" / "entity-list-2026-07-as-csl.csv"
 T = TypeVar("T")
 
 
-def _timed(fn: Callable[[], T]) -> tuple[float, T]:
-    start = time.perf_counter()
+CPU: dict[str, float] = {}
+
+
+def _timed(fn: Callable[[], T], label: str = "") -> tuple[float, T]:
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn()
+    CPU[label] = time.process_time() - cpu
     return time.perf_counter() - start, value
 
 
@@ -82,7 +86,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     actor = system_user()
     try:
-        parse_s, parsed = _timed(lambda: parse_list(CSL_2022, "csl-csv"))
+        parse_s, parsed = _timed(lambda: parse_list(CSL_2022, "csl-csv"), "parse")
         rows = [
             (
                 r.key,
@@ -106,31 +110,34 @@ def main() -> None:
                             copy.write_row(row)
                 transaction.set_rollback(True)
 
-        copy_s, _ = _timed(raw_copy)
-        full_s, full = _timed(lambda: import_list(actor=actor, path=CSL_2022))
-        noop_s, noop = _timed(lambda: import_list(actor=actor, path=CSL_2022))
-        el_s, el = _timed(lambda: import_list(actor=actor, path=EL_2026))
+        copy_s, _ = _timed(raw_copy, "copy")
+        full_s, full = _timed(lambda: import_list(actor=actor, path=CSL_2022), "full")
+        noop_s, noop = _timed(lambda: import_list(actor=actor, path=CSL_2022), "noop")
+        el_s, el = _timed(lambda: import_list(actor=actor, path=EL_2026), "el")
     finally:
         connection.close()
         if not args.keep:
             _recreate(base_url, args.database, drop_only=True)
 
     print(f"\nList import benchmark, {len(parsed.records):,} records of {CSL_2022.name}, PostgreSQL")
-    print(f"{'step':<44}{'seconds':>9}{'x parse':>10}{'x COPY':>9}  target")
-    print(f"{'baseline: parse and validate only':<44}{parse_s:>9.2f}{1:>10.1f}{parse_s / copy_s:>9.1f}")
-    print(f"{'baseline: raw COPY of the same records':<44}{copy_s:>9.2f}{copy_s / parse_s:>10.1f}{1:>9.1f}")
-    for label, seconds, target in (
-        ("full import (empty list, with history)", full_s, "< 30 s"),
-        ("no-op re-import of the same file", noop_s, "< 10 s"),
-        ("2026 Entity List update", el_s, ""),
-    ):
-        print(f"{label:<44}{seconds:>9.2f}{seconds / parse_s:>10.1f}{seconds / copy_s:>9.1f}  {target}")
+    # CPU is this process's own time (the database server's is not in it): on a busy machine
+    # it shows what the wall-clock figures would be without the wait for a core.
+    print(f"{'step':<44}{'seconds':>9}{'cpu s':>8}{'x parse':>9}{'x COPY':>8}  target")
+    figures = (
+        ("baseline: parse and validate only", parse_s, "parse", ""),
+        ("baseline: raw COPY of the same records", copy_s, "copy", ""),
+        ("full import (empty list, with history)", full_s, "full", "< 8 s, < 10x COPY"),
+        ("no-op re-import of the same file", noop_s, "noop", "< 2 s"),
+        ("2026 Entity List update", el_s, "el", "< 4 s"),
+    )
+    for label, seconds, key, target in figures:
+        print(f"{label:<44}{seconds:>9.2f}{CPU[key]:>8.2f}{seconds / parse_s:>9.1f}{seconds / copy_s:>8.1f}  {target}")
     print()
     for result in (full, noop, el):
         print(" ", result.summary())
     print("  (re-screen jobs recorded by each version are queued for a worker, not timed here)")
-    ok = full_s < 30 and noop_s < 10
-    print(f"\nTargets (full < 30 s, re-import < 10 s): {'met' if ok else 'NOT met'}")
+    ok = full_s < 8 and full_s < 10 * copy_s and noop_s < 2 and el_s < 4
+    print(f"\nTargets (full < 8 s and < 10x COPY, re-import < 2 s, EL update < 4 s): {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -157,6 +157,10 @@ IMPORT_FILE_RETENTION_DAYS = envint("IMPORT_FILE_RETENTION_DAYS", 30)
 # Where the case-file PDFs' small CJK fonts are kept once built (lib/pdf_fonts.py); empty means
 # a directory under the system's temporary directory.
 PDF_FONT_CACHE_DIR = os.environ.get("PDF_FONT_CACHE_DIR", "")
+# Scheduled fetches of the official lists (entities.sources): a file larger, or a server slower,
+# than this is refused rather than imported (the 2022 CSL CSV is about 10 MB).
+LIST_SOURCE_MAX_BYTES = envint("LIST_SOURCE_MAX_BYTES", 200 * 1024 * 1024)
+LIST_SOURCE_TIMEOUT_SECONDS = envint("LIST_SOURCE_TIMEOUT_SECONDS", 60)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")
@@ -262,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
     "expire-licences": {"task": "licensing.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
+    # Each list source has its own schedule; this only looks for the ones that are due.
+    "fetch-list-sources": {"task": "entities.tasks.fetch_due_sources", "schedule": 60},
 }
 # Short-lived caches (the dashboards' figures). With REDIS_URL every web process shares one
 # cache; without it each process keeps its own in memory. CACHE_URL may name another Redis db.

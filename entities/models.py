@@ -286,3 +286,56 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.progress_done / self.progress_total) if self.progress_total else None
+
+
+class ListSource(models.Model):
+    """An official list file fetched on a schedule (by Celery beat) and imported when it changes.
+
+    A fetch that fails, a file that cannot be parsed, or one that would delist more than
+    `max_removed_share` of the source's entries (a truncated download looks like that) changes
+    nothing: the source shows the error, admins are e-mailed, and an admin may approve that one
+    file by hand (`approved_checksum`).
+    """
+
+    class Format(models.TextChoices):
+        CSL_CSV = "csl-csv", "CSL CSV"
+        CSL_JSON = "csl-json", "CSL JSON"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Not fetched yet"
+        IMPORTED = "imported", "Imported"
+        UNCHANGED = "unchanged", "Unchanged"
+        FAILED = "failed", "Failed"
+        HELD = "held", "Held for approval"
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField(max_length=1000)
+    fmt = models.CharField("format", max_length=16, choices=Format.choices)
+    every_minutes = models.PositiveIntegerField(default=24 * 60, help_text="How often to fetch it.")
+    enabled = models.BooleanField(default=True)
+    max_removed_share = models.FloatField(
+        default=0.2, help_text="A file that would delist more than this share of the source's entries is held."
+    )
+    notify = models.TextField(blank=True, help_text="Extra e-mail addresses told of failures, one per line.")
+    # What the last fetch saw: conditional-request validators and the file's SHA-256.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    error = models.TextField(blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_version_number = models.PositiveIntegerField(null=True, blank=True)
+    held_checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the file held for approval.")
+    approved_checksum = models.CharField(max_length=64, blank=True, help_text="A held file an admin approved.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_due(self, now: datetime) -> bool:
+        return self.enabled and (
+            self.last_checked_at is None or now - self.last_checked_at >= timedelta(minutes=self.every_minutes)
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
@@ -57,19 +57,23 @@ class EntityRecord:
     addresses: tuple[AddressRecord, ...] = field(default=())
 
     def content_hash(self) -> str:
-        payload = asdict(self)
-        payload.pop("key")
+        # The payload `dataclasses.asdict` would build (so stored hashes stay valid), without its
+        # recursive deep copy, which was most of a no-op re-import's time.
+        payload = {name: getattr(self, name) for name in _HASHED_FIELDS}
+        payload["addresses"] = [a.__dict__ for a in self.addresses]
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
     def entity_fields(self) -> dict[str, object]:
         """Column values for `Entity` (lists for JSON fields), without aliases and addresses."""
         values: dict[str, object] = {}
-        for f in fields(self):
-            if f.name in {"aliases", "addresses"}:
-                continue
-            value = getattr(self, f.name)
-            values[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in _ENTITY_FIELDS:
+            value = getattr(self, name)
+            values[name] = list(value) if isinstance(value, tuple) else value
         return values
 
     def changed_fields(self, other: EntityRecord) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+
+_HASHED_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name != "key")
+_ENTITY_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name not in {"aliases", "addresses"})

@@ -18,11 +18,11 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.dispatch import Signal
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from entities.keys import name_key
 from entities.models import Address, Alias, Entity, ListVersion, ListVersionChange
 from entities.records import AddressRecord, EntityRecord
+from lib.history import insert_history, insert_rows, insert_with_history, instance_row
 
 # Sent inside the transaction that records a version (after its changes are written), so a
 # receiver can write its own rows atomically with the list change, e.g. a re-screen outbox row.
@@ -80,13 +80,14 @@ def begin_version(
 def finish_version(version: ListVersion, changes: Iterable[tuple[int, str, list[str]]]) -> ListVersion:
     """Store what the version did (entity id, change, changed fields) and announce it."""
     rows = [
-        ListVersionChange(version=version, entity_id=entity_id, change=change, changed_fields=changed)
+        {"version_id": version.pk, "entity_id": entity_id, "change": change, "changed_fields": changed}
         for entity_id, change, changed in changes
     ]
-    ListVersionChange.objects.bulk_create(rows, batch_size=BATCH)
-    version.added_count = sum(1 for r in rows if r.change == Change.ADDED)
-    version.changed_count = sum(1 for r in rows if r.change == Change.CHANGED)
-    version.removed_count = sum(1 for r in rows if r.change == Change.REMOVED)
+    for start in range(0, len(rows), BATCH):
+        insert_rows(ListVersionChange, rows[start : start + BATCH])
+    version.added_count = sum(1 for r in rows if r["change"] == Change.ADDED)
+    version.changed_count = sum(1 for r in rows if r["change"] == Change.CHANGED)
+    version.removed_count = sum(1 for r in rows if r["change"] == Change.REMOVED)
     version._history_user = version.created_by  # type: ignore[attr-defined]
     version.save(update_fields=["added_count", "changed_count", "removed_count"])
     list_version_recorded.send(sender=ListVersion, version=version)
@@ -126,25 +127,30 @@ def add_entities(
     reason: str,
     by_hand: bool = False,
     hashes: Mapping[str, str] | None = None,
-) -> list[Entity]:
-    """New rows for `records`, their aliases and addresses, each with a history row, in bulk.
+) -> list[int]:
+    """New rows for `records`, their aliases and addresses, each with a history row, in bulk;
+    returns the new rows' ids in the order of `records`.
 
     `hashes` are the records' content hashes when the caller has them already (an import).
     """
     user = _user(actor)
-    rows: list[Entity] = []
-    for record in records:
-        entity = Entity(**record.entity_fields())
-        entity.content_hash = hashes[record.key] if hashes else record.content_hash()
-        entity.first_version = entity.last_version = version
-        entity.added_by_hand = by_hand
-        rows.append(entity)
-    for start in range(0, len(rows), BATCH):
-        bulk_create_with_history(
-            rows[start : start + BATCH], Entity, batch_size=BATCH, default_user=user, default_change_reason=reason
-        )
-    _create_children(list(zip(rows, records, strict=True)), user=user, reason=reason)
-    return rows
+    ids: list[int] = []
+    for start in range(0, len(records), BATCH):
+        batch = records[start : start + BATCH]
+        rows = [
+            record.entity_fields()
+            | {
+                "content_hash": hashes[record.key] if hashes else record.content_hash(),
+                "first_version_id": version.pk,
+                "last_version_id": version.pk,
+                "added_by_hand": by_hand,
+            }
+            for record in batch
+        ]
+        batch_ids = insert_with_history(Entity, rows, user=user, reason=reason)
+        _create_children(list(zip(batch_ids, batch, strict=True)), user=user, reason=reason)
+        ids.extend(batch_ids)
+    return ids
 
 
 def update_entities(
@@ -183,7 +189,7 @@ def update_entities(
     for start in range(0, len(rows), BATCH):
         update_with_history(rows[start : start + BATCH], UPDATE_FIELDS, user=user, reason=reason)
     _delete_children([entity.pk for entity, _ in replace], user=user, reason=reason)
-    _create_children(replace, user=user, reason=reason)
+    _create_children([(entity.pk, record) for entity, record in replace], user=user, reason=reason)
     return changes
 
 
@@ -222,22 +228,25 @@ def update_with_history(rows: Sequence[Entity], field_names: Sequence[str], *, u
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
-    Entity.history.bulk_history_create(  # type: ignore[attr-defined]
-        rows, batch_size=BATCH, update=True, default_user=user, default_change_reason=reason
-    )
+    insert_history(Entity, [instance_row(row) for row in rows], history_type="~", user=user, reason=reason)
 
 
-def _create_children(pairs: Sequence[tuple[Entity, EntityRecord]], *, user: User | None, reason: str) -> None:
-    aliases = [Alias(entity=e, name=name) for e, r in pairs for name in r.aliases]
+def _create_children(pairs: Sequence[tuple[int, EntityRecord]], *, user: User | None, reason: str) -> None:
+    aliases = [{"entity_id": entity_id, "name": name} for entity_id, r in pairs for name in r.aliases]
     addresses = [
-        Address(entity=e, address=a.address, city=a.city, state=a.state, postal_code=a.postal_code, country=a.country)
-        for e, r in pairs
+        {
+            "entity_id": entity_id,
+            "address": a.address,
+            "city": a.city,
+            "state": a.state,
+            "postal_code": a.postal_code,
+            "country": a.country,
+        }
+        for entity_id, r in pairs
         for a in r.addresses
     ]
-    if aliases:
-        bulk_create_with_history(aliases, Alias, batch_size=BATCH, default_user=user, default_change_reason=reason)
-    if addresses:
-        bulk_create_with_history(addresses, Address, batch_size=BATCH, default_user=user, default_change_reason=reason)
+    insert_with_history(Alias, aliases, user=user, reason=reason)
+    insert_with_history(Address, addresses, user=user, reason=reason)
 
 
 def _delete_children(entity_ids: Sequence[int], *, user: User | None, reason: str) -> None:
@@ -247,18 +256,10 @@ def _delete_children(entity_ids: Sequence[int], *, user: User | None, reason: st
     """
     if not entity_ids:
         return
-    when = timezone.now()
     for model in (Alias, Address):
         queryset = model._default_manager.filter(entity_id__in=entity_ids)
-        history_model = model.history.model  # type: ignore[attr-defined]
         concrete = [f.attname for f in model._meta.concrete_fields]
-        history_rows = [
-            history_model(
-                **values, history_date=when, history_type="-", history_user=user, history_change_reason=reason
-            )
-            for values in queryset.values(*concrete)
-        ]
-        history_model.objects.bulk_create(history_rows, batch_size=BATCH)
+        insert_history(model, list(queryset.values(*concrete)), history_type="-", user=user, reason=reason)
         queryset._raw_delete(queryset.db)
 
 
@@ -267,7 +268,8 @@ def write_entity(
 ) -> Entity:
     """Write one record: a new row if `entity` is unsaved, else onto it (fixtures, demo data)."""
     if entity.pk is None:
-        return add_entities([record], version=version, actor=actor, reason=reason)[0]
+        [entity_id] = add_entities([record], version=version, actor=actor, reason=reason)
+        return Entity.objects.get(pk=entity_id)
     update_entities([(entity, record)], version=version, actor=actor, reason=reason)
     return entity
 
@@ -296,9 +298,9 @@ def create_entity(*, actor: User, record: EntityRecord, reason: str) -> Entity:
     if Entity.objects.filter(key=record.key).exists():
         raise ValidationError({"name": "An entity with this name, source and country is already listed."})
     version = begin_version(actor=actor, kind=ListVersion.Kind.CREATE, reason=reason)
-    [entity] = add_entities([record], version=version, actor=actor, reason=reason, by_hand=True)
-    finish_version(version, [(entity.pk, Change.ADDED, [])])
-    return entity
+    [entity_id] = add_entities([record], version=version, actor=actor, reason=reason, by_hand=True)
+    finish_version(version, [(entity_id, Change.ADDED, [])])
+    return Entity.objects.get(pk=entity_id)
 
 
 @transaction.atomic

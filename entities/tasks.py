@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from entities import sources
 from entities.importers import jobs
 
 
@@ -17,3 +18,9 @@ def run_import_job(job_id: int) -> str:
 def purge_import_files() -> int:
     """Beat, daily: delete uploaded list files kept longer than IMPORT_FILE_RETENTION_DAYS."""
     return len(jobs.purge_import_files())
+
+
+@shared_task(name="entities.tasks.fetch_due_sources")
+def fetch_due_sources() -> list[int]:
+    """Beat, every minute: fetch the list sources whose schedule is due."""
+    return sources.fetch_due_sources()

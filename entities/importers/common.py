@@ -58,6 +58,7 @@ _SOURCE_ALIASES = {"NS-MBS LIST": "MBS", "NS-MBS": "MBS", "MEU LIST": "MEU"}
 _PARENTHESES = re.compile(r"\(([^()]{1,40})\)")
 
 
+@lru_cache(maxsize=256)
 def source_code(source: str) -> str | None:
     """The short code of a CSL source string, or None when it names no list we know."""
     for candidate in _PARENTHESES.findall(source):
@@ -84,6 +85,9 @@ def dedupe_keys(records: list[tuple[int, EntityRecord]]) -> tuple[list[EntityRec
 
 def split_multi(value: str) -> tuple[str, ...]:
     """Split a CSL multi-valued field ("a; b; and c")."""
+    if ";" not in value:
+        value = _strip_and(value.strip())
+        return (value,) if value else ()
     parts = (part.strip() for part in value.split(";"))
     return tuple(_strip_and(part) for part in parts if part)
 

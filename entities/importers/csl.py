@@ -196,6 +196,9 @@ def _json_result_line(text: str, index: int) -> int | None:
 
 def _text(values: Mapping[str, Any], name: str) -> str:
     value = values.get(name)
+    if type(value) is str:
+        # Every CSV cell, and most JSON values: the one case worth being first.
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, list):
@@ -210,6 +213,8 @@ def _multi(values: Mapping[str, Any], name: str) -> tuple[str, ...]:
     if isinstance(value, list):
         parts = (_text({"v": v}, "v") for v in value)
         return tuple(p for p in parts if p)
+    if not value:
+        return ()
     return split_multi(_text(values, name))
 
 

@@ -223,7 +223,7 @@ def _classify(parsed: ParsedList) -> tuple[_Plan, dict[str, tuple[int, str, date
     for record in parsed.records:
         plan.hashes[record.key] = record.content_hash()
         key = record.key
-        if key not in current:
+        if key not in current and by_hand:
             found = by_hand.get(
                 name_key(source=record.source, name=record.name, country=first_country(record.addresses))
             )
@@ -283,8 +283,8 @@ def _apply(
 
     for start in range(0, len(plan.added), BATCH):
         added = plan.added[start : start + BATCH]
-        rows = add_entities(added, version=version, actor=actor, reason=reason, hashes=plan.hashes)
-        changes.extend((row.pk, Change.ADDED, []) for row in rows)
+        ids = add_entities(added, version=version, actor=actor, reason=reason, hashes=plan.hashes)
+        changes.extend((pk, Change.ADDED, []) for pk in ids)
         done += len(added)
         progress("Writing", done, total)
 
