@@ -154,6 +154,31 @@ def set_threshold(*, actor: AbstractBaseUser | AnonymousUser | None, threshold: 
     return config
 
 
+MAX_CLEARANCE_REVIEW_DAYS = 3650
+
+
+@transaction.atomic
+def set_clearance_policy(
+    *, actor: AbstractBaseUser | AnonymousUser | None, review_days: int, remember_under_denial: bool, reason: str
+) -> ScreeningConfig:
+    """How long a remembered clearance stands, and whether one may be made under a denial policy.
+
+    Clearances already remembered keep their review date: the period applies to new ones. The
+    history row records who changed it and why.
+    """
+    if not 1 <= review_days <= MAX_CLEARANCE_REVIEW_DAYS:
+        raise ValueError(f"A review period is from 1 to {MAX_CLEARANCE_REVIEW_DAYS} days.")
+    if not reason.strip():
+        raise ValueError("Say why the clearance settings change: auditors read this.")
+    config = ScreeningConfig.objects.select_for_update().filter(pk=1).first() or ScreeningConfig.load()
+    config.clearance_review_days = review_days
+    config.remember_under_denial = remember_under_denial
+    config._history_user = actor  # type: ignore[attr-defined]
+    config._change_reason = reason.strip()  # type: ignore[attr-defined]
+    config.save()
+    return config
+
+
 def parse_names_csv(text: str) -> list[tuple[str, str | None]]:
     """(name, country) rows from a CSV with a `name` column (and optional `country`).
 
