@@ -8,7 +8,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party, RememberedClearance
 from licensing.services import ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -138,6 +138,28 @@ class DecisionForm(forms.Form):
 class RationaleForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale", max_length=MAX_RATIONALE
+    )
+
+
+class ClearForm(RationaleForm):
+    remember = forms.BooleanField(
+        required=False,
+        label="Remember this clearance",
+        help_text="Later hits of this party (same name, country and address) on this entity arrive cleared "
+        "until the entity's record or the party changes, or the review date passes.",
+    )
+
+
+class ClearanceSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Party, entity or case")
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), *RememberedClearance.State.choices], label="State"
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why revoke", max_length=MAX_RATIONALE
     )
 
 
