@@ -347,9 +347,11 @@ def clearances(request: HttpRequest) -> HttpResponse:
     rows = RememberedClearance.objects.all()
     if form.is_valid():
         rows = rows.search(form.cleaned_data["q"]).with_state(form.cleaned_data["state"])
-    rows = rows.select_related("entity", "application", "created_by").annotate(
-        cleared_count=Count("cleared_hits", distinct=True)
-    ).order_by("-created_at", "-pk")
+    rows = (
+        rows.select_related("entity", "application", "created_by")
+        .annotate(cleared_count=Count("cleared_hits", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
