@@ -99,7 +99,8 @@ def test_an_admin_searches_and_revokes_a_clearance_on_the_page(
     assert (
         "No remembered clearance matches" in client.get(reverse("licensing:clearances"), {"q": "acme"}).content.decode()
     )
-    assert first.reference in client.get(reverse("licensing:clearances"), {"q": first.reference}).content.decode()
+    reference = str(first.reference)
+    assert reference in client.get(reverse("licensing:clearances"), {"q": reference}).content.decode()
 
     detail = client.get(reverse("licensing:clearance", args=[clearance.pk])).content.decode()
     assert "Not the fab" in detail and "Revoke clearance" in detail

@@ -92,7 +92,8 @@ def test_remembering_a_clearance_keeps_the_party_the_entity_and_the_evidence(
     assert remembered.rationale == "A trading house in Shenzhen, not the fab"
     assert remembered.review_by == timezone.localdate() + timedelta(days=365)
     assert remembered.state == RememberedClearance.State.IN_FORCE
-    hit = Hit.objects.get(pk=remembered.hit_id)
+    hit = remembered.hit
+    assert hit is not None
     assert hit.status == Hit.Status.CLEARED
     assert "Remembered as clearance" in hit.clearance_note
 
