@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.index import get_index
-from compliance.matcher import Index, Match
+from compliance.matcher import Index, Match, Person
 from compliance.models import BatchScreening, ScreeningConfig
 from entities.models import Entity
 from lib.csv_export import safe_cell
@@ -88,7 +88,8 @@ def screen_name(
 
 
 class Screenable(Protocol):
-    """Anything with a name, a country and an address: a party, a re-screen subject."""
+    """Anything with a name, a country and an address (and, for a person, person evidence):
+    a party, a re-screen subject."""
 
     @property
     def name(self) -> str: ...
@@ -98,6 +99,9 @@ class Screenable(Protocol):
 
     @property
     def address(self) -> str: ...
+
+    @property
+    def person(self) -> Person | None: ...
 
 
 S = TypeVar("S", bound=Screenable)
@@ -115,6 +119,7 @@ def search_subjects(subjects: Iterable[S], index: Index, *, threshold: float) ->
                 address=subject.address or None,
                 threshold=threshold,
                 limit=10,
+                person=subject.person,
             ),
         )
         for subject in subjects

@@ -33,8 +33,12 @@ class ApplicationForm(forms.ModelForm):
 class PartyForm(forms.ModelForm):
     class Meta:
         model = Party
-        fields = ["role", "name", "address", "country"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "country": country_select()}
+        fields = ["role", "name", "address", "country", "date_of_birth", "nationalities", "id_numbers"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "country": country_select(),
+            "id_numbers": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 ITEM_FIELDS = ("eccn", "description", "model", "quantity", "unit", "unit_price", "manufacturer", "reasons_for_control")
@@ -97,6 +101,9 @@ def application_data(
                 name=f.cleaned_data["name"],
                 address=f.cleaned_data.get("address", ""),
                 country=f.cleaned_data["country"],
+                date_of_birth=f.cleaned_data.get("date_of_birth", ""),
+                nationalities=f.cleaned_data.get("nationalities", ""),
+                id_numbers=f.cleaned_data.get("id_numbers", ""),
             )
             for f in _kept(parties)
         ),

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from compliance.matcher import Person
 from entities.models import LicensePolicy
 from lib.roles import Role, has_role
 from licensing.status import (
@@ -35,11 +36,15 @@ from licensing.validators import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
     MAX_END_USE,
+    MAX_ID_NUMBERS,
+    country_codes,
     max_quantity,
     max_unit_price,
+    validate_birth_date,
     validate_country,
     validate_document_content,
     validate_eccn,
+    validate_nationalities,
     validate_positive,
     validate_reasons,
 )
@@ -188,6 +193,26 @@ class Party(models.Model):
     name = models.CharField(max_length=300)
     address = models.TextField(blank=True, max_length=MAX_ADDRESS)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
+    # For a party that is a person: evidence the matcher weighs beside the name.
+    date_of_birth = models.CharField(
+        "date or year of birth",
+        max_length=10,
+        blank=True,
+        validators=[validate_birth_date],
+        help_text="For a person: YYYY-MM-DD, or the year alone.",
+    )
+    nationalities = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_nationalities],
+        help_text="For a person: ISO 3166 codes, separated by spaces or commas.",
+    )
+    id_numbers = models.TextField(
+        "identity document numbers",
+        blank=True,
+        max_length=MAX_ID_NUMBERS,
+        help_text="For a person: passport or national ID numbers, one per line.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -196,6 +221,16 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.name} ({self.country})"
+
+    @property
+    def person(self) -> Person | None:
+        """The person evidence screening weighs (`compliance.matcher.person_effect`), if any."""
+        person = Person(
+            birth_date=self.date_of_birth.strip(),
+            nationalities=tuple(country_codes(self.nationalities)),
+            documents=tuple(line.strip() for line in self.id_numbers.splitlines() if line.strip()),
+        )
+        return person or None
 
 
 class LineItem(models.Model):

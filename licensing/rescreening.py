@@ -28,7 +28,7 @@ from licensing.hits import record_hits, with_entities
 from licensing.models import Application, Hit, Party
 
 # What a re-screen reads of a party: enough to screen it and to find its case.
-PARTY_FIELDS = ("pk", "application_id", "name", "country", "address")
+PARTY_FIELDS = ("pk", "application_id", "name", "country", "address", "date_of_birth", "nationalities", "id_numbers")
 # Stamps are written in batches of this many cases, so no statement holds many row locks long.
 STAMP_BATCH = 2_000
 

@@ -31,7 +31,7 @@ class PartySerializer(serializers.ModelSerializer[Party]):
 
     class Meta:
         model = Party
-        fields = ["id", "role", "name", "address", "country"]
+        fields = ["id", "role", "name", "address", "country", "date_of_birth", "nationalities", "id_numbers"]
 
 
 class LineItemSerializer(serializers.ModelSerializer[LineItem]):
@@ -230,7 +230,16 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
                 values.setdefault(name, getattr(current, name))
             if "parties" not in values:
                 values["parties"] = [
-                    {"id": p.pk, "role": p.role, "name": p.name, "address": p.address, "country": p.country}
+                    {
+                        "id": p.pk,
+                        "role": p.role,
+                        "name": p.name,
+                        "address": p.address,
+                        "country": p.country,
+                        "date_of_birth": p.date_of_birth,
+                        "nationalities": p.nationalities,
+                        "id_numbers": p.id_numbers,
+                    }
                     for p in current.parties.all()
                 ]
             if "items" not in values:

@@ -43,7 +43,7 @@ from licensing.models import (
 )
 from licensing.rules import may_flag, require_reviewer, require_sales_owner
 from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
-from licensing.validators import normalise_eccn
+from licensing.validators import country_codes, normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
 DENIAL_POLICIES = frozenset({"presumption_of_denial", "policy_of_denial"})
@@ -60,6 +60,9 @@ class PartyData:
     country: str
     address: str = ""
     id: int | None = None
+    date_of_birth: str = ""
+    nationalities: str = ""
+    id_numbers: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,8 @@ def _write_children(application: Application, data: ApplicationData, *, actor: U
             if model is Party:
                 values["country"] = str(values["country"]).strip().upper()
                 values["name"] = " ".join(str(values["name"]).split())
+                values["date_of_birth"] = str(values["date_of_birth"]).strip()
+                values["nationalities"] = " ".join(country_codes(str(values["nationalities"])))
             else:
                 values["eccn"] = normalise_eccn(str(values["eccn"]))
             changed = obj.pk is None or any(getattr(obj, k) != v for k, v in values.items())
