@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
-from licensing import services
+from licensing import impact, services
 from licensing.filters import ApplicationFilter
 from licensing.models import Application, ApplicationQuerySet, Document, Hit, RememberedClearance
 from licensing.serializers import (
@@ -336,3 +336,19 @@ class ClearanceRevokeView(APIView):
         clearance = get_object_or_404(RememberedClearance, pk=pk)
         services.revoke_clearance(actor=acting_user(request), clearance=clearance, reason=body.validated_data["reason"])
         return Response(RememberedClearanceSerializer(get_object_or_404(_clearances(), pk=pk)).data)
+
+
+class ThresholdImpactView(APIView):
+    """GET ?threshold=0.75: what that threshold would do to open requests and licences in force,
+    before it is saved (Compliance admins and auditors). Changes nothing."""
+
+    permission_classes = [HasRole]
+    read_roles = (Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+
+    @extend_schema(parameters=[OpenApiParameter("threshold", float, required=True)], responses={200: dict})
+    def get(self, request: Request) -> Response:
+        try:
+            threshold = float(request.query_params.get("threshold", ""))
+            return Response(impact.preview_threshold(threshold).as_dict())
+        except ValueError:
+            return Response({"threshold": ["Give a score between 0 and 1."]}, status=status.HTTP_400_BAD_REQUEST)

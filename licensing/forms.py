@@ -170,5 +170,9 @@ class RevokeForm(forms.Form):
     )
 
 
+class ThresholdPreviewForm(forms.Form):
+    threshold = forms.FloatField(min_value=0.0, max_value=1.0, label="Proposed threshold")
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(required=False, label="Reason (optional)")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from lib.errors import Conflict
 from lib.permissions import role_required
 from lib.roles import Role, has_role
+from licensing import impact as impact_of
 from licensing import services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
@@ -34,6 +35,7 @@ from licensing.forms import (
     PartyFormSet,
     RationaleForm,
     RevokeForm,
+    ThresholdPreviewForm,
     WithdrawForm,
     application_data,
 )
@@ -400,3 +402,12 @@ def clearance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:
         messages.error(request, exc.message)
     return redirect("licensing:clearance", pk=pk)
+
+
+@role_required(Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+def threshold_impact(request: HttpRequest) -> HttpResponse:
+    """What a proposed threshold would do to open requests and licences, before it is saved."""
+    form = ThresholdPreviewForm(request.GET or None)
+    impact = impact_of.preview_threshold(form.cleaned_data["threshold"]) if form.is_valid() else None
+    context = {"form": form, "impact": impact, "may_save": has_role(request.user, Role.COMPLIANCE_ADMIN)}
+    return render(request, "licensing/threshold_impact.html", context)
