@@ -62,6 +62,9 @@ def test_a_reviewer_remembers_a_clearance_on_the_case_page_and_the_next_request_
     assert f"Cleared by remembered clearance #{clearance.pk}" in page
     assert reverse("licensing:clearance", args=[clearance.pk]) in page
     assert reverse("licensing:detail", args=[first.pk]) in page
+    # The case file, what an auditor reads years later, says the same.
+    case_file = client.get(reverse("licensing:case_file", args=[second.pk])).content.decode()
+    assert f"Cleared by remembered clearance #{clearance.pk}, made on case {first.reference}" in case_file
 
 
 def test_clearing_without_remembering_remembers_nothing(entity: Entity, reviewer: Any) -> None:
