@@ -97,6 +97,9 @@ def _refresh(
         what = REOPENED_BECAUSE.get(hit.status, "the party or the entity changed")
         reason = f"Reopened: {what}"
         _reopen(hit)
+        # Whatever a remembered clearance said before is history now; `_settle` says it afresh.
+        hit.lapsed_clearance = None
+        hit.clearance_note = ""
     hit.party_fingerprint = fingerprint
     hit.entity_hash = entity_hash
     return reason

@@ -147,6 +147,7 @@ def test_an_edit_to_the_entity_reopens_the_hit_and_the_case_says_why(
     )
     second.refresh_from_db()
     assert second.needs_attention
+    assert f"remembered clearance #{remembered.pk} no longer applies" in second.attention_reason
     # A request filed after the change is not cleared either, and says why.
     third = file()
     assert hit_of(third).status == Hit.Status.OPEN
