@@ -7,10 +7,16 @@ a real worker, and measures:
 (a) one entity added with six aliases: from the list change's commit until its delta job has
     recorded every hit, against a raw rapidfuzz cdist of the same 7 names over the N party names;
 (b) a full re-screen of the N parties against the whole list, against a raw cdist of the N party
-    names over every listed name and alias.
+    names over every listed name and alias;
+(c) with --clearances K (default 1,000): full re-screens without remembered clearances and then
+    with K of them in place (K hits found in (b) remembered), each from no hits and again with
+    nothing changed, printed side by side: remembering must not make re-screening slower.
 
     .venv/bin/python bench/rescreen.py [--parties 100000] [--database clearance_bench_rescreen]
-        [--redis-url redis://127.0.0.1:6379/7] [--concurrency 2] [--skip-full]
+        [--redis-url redis://127.0.0.1:6379/7] [--concurrency 2] [--skip-full] [--skip-delta]
+        [--clearances 1000]
+
+--skip-delta skips (a), --skip-full skips (b), --clearances 0 skips (c).
 
 The database is created (and the CSL imported) on first use and reused; parties are rebuilt
 when --parties changes. The Redis db is flushed. Nothing is timed inside the test suite.
@@ -344,6 +350,7 @@ def ensure_parties(n: int, rng: random.Random) -> None:
     if Party.objects.count() == n + len(PLANTED) and not Entity.objects.filter(name=NEW_ENTITY).exists():
         return
     print(f"building {n:,} parties ...", flush=True)
+    forget_clearances()
     Hit.objects.all().delete()
     RescreenChunk.objects.all().delete()
     RescreenJob.objects.all().delete()
@@ -494,6 +501,65 @@ def purge_entity(name: str) -> None:
         entity.delete()
 
 
+def forget_clearances() -> None:
+    from licensing.models import Hit, RememberedClearance
+
+    Hit.objects.exclude(cleared_by=None, lapsed_clearance=None).update(cleared_by=None, lapsed_clearance=None)
+    RememberedClearance.objects.all().delete()
+
+
+def remember_clearances(k: int, rng: random.Random) -> int:
+    """K remembered clearances of distinct (party identity, entity) pairs among the hits recorded.
+
+    Written in bulk (the bench measures re-screening with them in place, not k reviewers'
+    clicks), with exactly what `licensing.clearances.remember` keeps.
+    """
+    from datetime import date
+
+    from django.utils import timezone
+
+    from lib.users import system_user
+    from licensing import clearances
+    from licensing.models import Hit, RememberedClearance
+
+    reviewer = system_user()
+    seen: set[tuple[str, int]] = set()
+    rows: list[RememberedClearance] = []
+    hits = list(Hit.objects.select_related("party", "entity").order_by("pk"))
+    rng.shuffle(hits)
+    review_by: date = timezone.localdate() + timedelta(days=365)
+    for hit in hits:
+        key = clearances.party_identity(hit.party)
+        if (key, hit.entity_id) in seen:
+            continue
+        seen.add((key, hit.entity_id))
+        rows.append(
+            RememberedClearance(
+                identity_key=key,
+                name_key=clearances.name_key(hit.party.name),
+                party_name=hit.party.name,
+                party_country=hit.party.country,
+                party_address=hit.party.address,
+                entity=hit.entity,
+                entity_hash=hit.entity.content_hash,
+                list_version=hit.list_version,
+                entity_record={"name": hit.entity.name},
+                score=hit.score,
+                matched_name=hit.matched_name,
+                explanation=hit.explanation,
+                license_policy=hit.license_policy,
+                rationale="bench: a different party",
+                application_id=hit.party.application_id,
+                created_by=reviewer,
+                review_by=review_by,
+            )
+        )
+        if len(rows) == k:
+            break
+    RememberedClearance.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def reset_cases() -> None:
     """Forget every hit and put the bench's requests back in review, so (b) finds each hit anew."""
     from licensing.models import Application, Hit
@@ -542,6 +608,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="How many times (a) is measured.")
     parser.add_argument("--skip-full", action="store_true")
+    parser.add_argument("--skip-delta", action="store_true", help="Skip (a).")
+    parser.add_argument("--clearances", type=int, default=1000, help="Remembered clearances in (c); 0 skips it.")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     rng = random.Random(20220501)
@@ -551,7 +619,7 @@ def main() -> None:
     redis.Redis.from_url(args.redis_url).flushdb()
     from compliance.models import RescreenJob
     from compliance.screening import current_threshold
-    from entities.models import Alias, Entity
+    from entities.models import Entity
     from licensing.models import Party
 
     ensure_list()
@@ -563,59 +631,106 @@ def main() -> None:
     party_names = list(Party.objects.values_list("name", flat=True))
     print(f"{len(party_names):,} parties, {Entity.objects.active().count():,} listed entities, threshold {threshold}")
 
+    forget_clearances()
     worker = Worker(database_url=url, redis_url=args.redis_url, concurrency=args.concurrency)
     try:
-        print("(a) one entity with six aliases added to the list")
-        cold: list[float] = []
-        warm: list[float] = []
-        hits = 0
-        # The first runs in each worker process build its party index; the rest reuse it.
-        for attempt in range(args.concurrency + args.repeat):
-            job_id, committed = add_entity(NEW_ENTITY, NEW_ALIASES, reason=f"bench run {attempt}")
-            job = wait_done(job_id)
-            elapsed = (job.finished_at.timestamp() - time.time()) + (time.perf_counter() - committed)
-            (cold if attempt < args.concurrency else warm).append(elapsed)
-            hits = job.hits_found
-            print(f"  run {attempt}: {elapsed:.2f} s, {job.hits_found} hits ({job.new_hits} new)", flush=True)
-            wait_done(delist(NEW_ENTITY))
-            purge_entity(NEW_ENTITY)
-        raw_a, raw_hits_a = raw_delta_baseline(party_names, threshold)
-        print(
-            f"  end to end: first runs (cold index) {', '.join(f'{c:.2f}' for c in cold)} s; "
-            f"warm median {statistics.median(warm):.2f} s, max {max(warm):.2f} s; {hits} hits recorded"
-        )
-        print(f"  raw cdist of the 7 names over {len(party_names):,} parties: {raw_a:.3f} s ({raw_hits_a} >= cutoff)")
-        if args.skip_full:
-            return
-        print("(b) full re-screen of every open party against the whole list")
-        from compliance.rescreen import request_full_rescreen
-        from lib.users import system_user
-
-        reset_cases()
-        distinct = len(set(party_names))
-        print(f"  {distinct:,} distinct party names among {len(party_names):,}; no hit recorded yet")
-        fulls: list[float] = []
-        for label in ("first (every hit new)", "again (nothing changed: the nightly case)"):
-            start = time.perf_counter()
-            job = request_full_rescreen(actor=system_user(), reason=f"bench: {label}")
-            job = wait_done(job.pk, timeout=1800)
-            fulls.append(time.perf_counter() - start)
-            print(
-                f"  {label}: {fulls[-1]:.1f} s end to end, {job.total_chunks} chunks, "
-                f"{job.parties_screened:,} parties, {job.hits_found:,} hits ({job.new_hits:,} new)",
-                flush=True,
-            )
-        full = fulls[0]
-        listed_names = list(Entity.objects.active().values_list("name", flat=True)) + list(
-            Alias.objects.filter(entity__delisted_on__isnull=True).values_list("name", flat=True)
-        )
-        raw_b, raw_hits_b = raw_full_baseline(party_names, listed_names, threshold)
-        print(
-            f"  raw cdist of {len(party_names):,} parties x {len(listed_names):,} listed names: {raw_b:.1f} s "
-            f"({raw_hits_b:,} parties >= cutoff); ratio {full / raw_b:.2f}x"
-        )
+        if not args.skip_delta:
+            delta(args, party_names, threshold)
+        if not args.skip_full:
+            full(party_names, threshold)
+        if args.clearances:
+            with_clearances(args.clearances, rng)
     finally:
         worker.stop()
+
+
+def full_rescreens(label: str) -> list[float]:
+    """A full re-screen from no hits, then again with nothing changed: the seconds of each."""
+    from compliance.rescreen import request_full_rescreen
+    from lib.users import system_user
+
+    reset_cases()
+    times: list[float] = []
+    for run in ("first (every hit new)", "again (nothing changed: the nightly case)"):
+        start = time.perf_counter()
+        job = request_full_rescreen(actor=system_user(), reason=f"bench: {label}, {run}")
+        job = wait_done(job.pk, timeout=1800)
+        times.append(time.perf_counter() - start)
+        print(
+            f"  {label}, {run}: {times[-1]:.1f} s, {job.hits_found:,} hits ({job.new_hits:,} new)",
+            flush=True,
+        )
+    return times
+
+
+def with_clearances(k: int, rng: random.Random) -> None:
+    from licensing.models import Hit
+
+    print(f"(c) full re-screens without and with {k:,} remembered clearances")
+    without = full_rescreens("without clearances")
+    made = remember_clearances(k, rng)
+    with_ = full_rescreens(f"with {made:,} clearances")
+    cleared = Hit.objects.filter(cleared_by__isnull=False).count()
+    print(f"  {cleared:,} hits recorded as cleared by a remembered clearance")
+    for i, run in enumerate(("from no hits", "nothing changed")):
+        print(
+            f"  {run}: without {without[i]:.1f} s, with {with_[i]:.1f} s "
+            f"({100 * (with_[i] - without[i]) / without[i]:+.1f}%)"
+        )
+    forget_clearances()
+
+
+def delta(args: argparse.Namespace, party_names: list[str], threshold: float) -> None:
+    print("(a) one entity with six aliases added to the list")
+    cold: list[float] = []
+    warm: list[float] = []
+    hits = 0
+    # The first runs in each worker process build its party index; the rest reuse it.
+    for attempt in range(args.concurrency + args.repeat):
+        job_id, committed = add_entity(NEW_ENTITY, NEW_ALIASES, reason=f"bench run {attempt}")
+        job = wait_done(job_id)
+        elapsed = (job.finished_at.timestamp() - time.time()) + (time.perf_counter() - committed)
+        (cold if attempt < args.concurrency else warm).append(elapsed)
+        hits = job.hits_found
+        print(f"  run {attempt}: {elapsed:.2f} s, {job.hits_found} hits ({job.new_hits} new)", flush=True)
+        wait_done(delist(NEW_ENTITY))
+        purge_entity(NEW_ENTITY)
+    raw_a, raw_hits_a = raw_delta_baseline(party_names, threshold)
+    print(
+        f"  end to end: first runs (cold index) {', '.join(f'{c:.2f}' for c in cold)} s; "
+        f"warm median {statistics.median(warm):.2f} s, max {max(warm):.2f} s; {hits} hits recorded"
+    )
+    print(f"  raw cdist of the 7 names over {len(party_names):,} parties: {raw_a:.3f} s ({raw_hits_a} >= cutoff)")
+
+
+def full(party_names: list[str], threshold: float) -> None:
+    from compliance.rescreen import request_full_rescreen
+    from entities.models import Alias, Entity
+    from lib.users import system_user
+
+    print("(b) full re-screen of every open party against the whole list")
+    reset_cases()
+    distinct = len(set(party_names))
+    print(f"  {distinct:,} distinct party names among {len(party_names):,}; no hit recorded yet")
+    fulls: list[float] = []
+    for label in ("first (every hit new)", "again (nothing changed: the nightly case)"):
+        start = time.perf_counter()
+        job = request_full_rescreen(actor=system_user(), reason=f"bench: {label}")
+        job = wait_done(job.pk, timeout=1800)
+        fulls.append(time.perf_counter() - start)
+        print(
+            f"  {label}: {fulls[-1]:.1f} s end to end, {job.total_chunks} chunks, "
+            f"{job.parties_screened:,} parties, {job.hits_found:,} hits ({job.new_hits:,} new)",
+            flush=True,
+        )
+    listed_names = list(Entity.objects.active().values_list("name", flat=True)) + list(
+        Alias.objects.filter(entity__delisted_on__isnull=True).values_list("name", flat=True)
+    )
+    raw_b, raw_hits_b = raw_full_baseline(party_names, listed_names, threshold)
+    print(
+        f"  raw cdist of {len(party_names):,} parties x {len(listed_names):,} listed names: {raw_b:.1f} s "
+        f"({raw_hits_b:,} parties >= cutoff); ratio {fulls[0] / raw_b:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -114,12 +114,26 @@ class BatchResultView(APIView):
 
 
 class ScreeningConfigSerializer(serializers.Serializer[dict[str, Any]]):
-    threshold = serializers.FloatField(min_value=0.0, max_value=1.0)
+    threshold = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
+    clearance_review_days = serializers.IntegerField(
+        min_value=1,
+        max_value=screening.MAX_CLEARANCE_REVIEW_DAYS,
+        required=False,
+        help_text="Days a remembered clearance stands before its review date.",
+    )
+    remember_under_denial = serializers.BooleanField(
+        required=False, help_text="Whether a clearance may be remembered on a hit under a denial policy."
+    )
     reason = serializers.CharField(write_only=True, max_length=2000)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not set(attrs) - {"reason"}:
+            raise serializers.ValidationError("Give the threshold or a clearance setting to change.")
+        return attrs
 
 
 class ScreeningConfigView(APIView):
-    """GET the threshold (anyone signed in); PATCH it (Compliance admins, with a reason)."""
+    """GET the screening settings (anyone signed in); PATCH them (Compliance admins, with a reason)."""
 
     permission_classes = [HasRole]
     write_roles = (Role.COMPLIANCE_ADMIN,)
@@ -128,6 +142,8 @@ class ScreeningConfigView(APIView):
         return {
             "threshold": config.threshold,
             "matcher_version": config.matcher_version,
+            "clearance_review_days": config.clearance_review_days,
+            "remember_under_denial": config.remember_under_denial,
             "updated_at": config.updated_at,
         }
 
@@ -139,10 +155,18 @@ class ScreeningConfigView(APIView):
     def patch(self, request: Request) -> Response:
         body = ScreeningConfigSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = body.validated_data
+        config = ScreeningConfig.load()
         try:
-            config = screening.set_threshold(
-                actor=request.user, threshold=body.validated_data["threshold"], reason=body.validated_data["reason"]
-            )
+            if "threshold" in data:
+                config = screening.set_threshold(actor=request.user, threshold=data["threshold"], reason=data["reason"])
+            if "clearance_review_days" in data or "remember_under_denial" in data:
+                config = screening.set_clearance_policy(
+                    actor=request.user,
+                    review_days=data.get("clearance_review_days", config.clearance_review_days),
+                    remember_under_denial=data.get("remember_under_denial", config.remember_under_denial),
+                    reason=data["reason"],
+                )
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(self._body(config))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from compliance.screening import MAX_NAME_LENGTH
+from compliance.screening import MAX_CLEARANCE_REVIEW_DAYS, MAX_NAME_LENGTH
 from compliance.validators import validate_visible_name
 
 
@@ -35,4 +35,18 @@ class BatchForm(forms.Form):
 
 class ThresholdForm(forms.Form):
     threshold = forms.FloatField(min_value=0.0, max_value=1.0, label="Threshold")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it changes")
+
+
+class ClearanceSettingsForm(forms.Form):
+    clearance_review_days = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_CLEARANCE_REVIEW_DAYS,
+        label="Review remembered clearances after (days)",
+        help_text="A remembered clearance stops clearing hits after this many days; new clearances only.",
+    )
+    remember_under_denial = forms.BooleanField(
+        required=False,
+        label="Allow remembering clearances of hits under a presumption or policy of denial",
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it changes")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.matcher import Candidate, Index
+from compliance.matcher import MIN_DOCUMENT_LENGTH, Candidate, Index, document_number
 from entities.models import Address, Alias, Entity, EntityQuerySet, ListVersion
 
 # How long a process trusts its idea of the current version before asking the database again.
@@ -54,18 +54,51 @@ def build_index(version: int | None = None, *, entity_ids: Collection[int] | Non
         text = ", ".join(part for part in (address, city) if part)
         if text:
             addresses[entity_id].append(text)
+    records = entities.values("pk", "name", "source", "dates_of_birth", "nationalities", "citizenships", "ids")
     candidates = (
         Candidate(
-            key=pk,
-            name=name,
-            aliases=tuple(aliases.get(pk, ())),
-            countries=tuple(sorted(countries.get(pk, ()))),
-            source=source,
-            addresses=tuple(addresses.get(pk, ())),
+            key=row["pk"],
+            name=row["name"],
+            aliases=tuple(aliases.get(row["pk"], ())),
+            countries=tuple(sorted(countries.get(row["pk"], ()))),
+            source=row["source"],
+            addresses=tuple(addresses.get(row["pk"], ())),
+            birth_dates=tuple(str(d) for d in row["dates_of_birth"] or ()),
+            nationalities=tuple(
+                sorted(
+                    {str(n).strip().upper() for n in (*(row["nationalities"] or ()), *(row["citizenships"] or ())) if n}
+                )
+            ),
+            documents=document_numbers(row["ids"] or ()),
         )
-        for pk, name, source in entities.values_list("pk", "name", "source")
+        for row in records
     )
     return Index.build(candidates, version=version)
+
+
+MAX_DOCUMENT_LENGTH = 30
+
+
+def document_numbers(ids: Iterable[object]) -> tuple[str, ...]:
+    """Identity document numbers from a list record's `ids`, normalised for comparison.
+
+    The CSL writes each as "country, [issued, expires,] number, type" ("LB, LR0162690, Passport");
+    entries without a digit in the number place (gender, sanctions remarks) are not documents.
+    A structured entry ({"number": ...}, as the UN list gives) is read directly.
+    """
+    found: dict[str, None] = {}
+    for entry in ids:
+        if isinstance(entry, dict):
+            raw = str(entry.get("number", ""))
+        else:
+            parts = [part.strip() for part in str(entry).split(",")]
+            raw = parts[-2] if len(parts) >= 2 else parts[0]
+            if " " in raw:  # prose ("section 1(b) of Executive Order 13224"), not a number
+                continue
+        number = document_number(raw)
+        if MIN_DOCUMENT_LENGTH <= len(number) <= MAX_DOCUMENT_LENGTH and any(ch.isdigit() for ch in number):
+            found[number] = None
+    return tuple(found)
 
 
 def get_index() -> Index:

@@ -65,6 +65,7 @@ __all__ = [
     "Candidate",
     "Index",
     "Match",
+    "Person",
     "normalise",
     "score_pair",
 ]
@@ -189,6 +190,23 @@ class Candidate:
     countries: tuple[str, ...] = ()
     source: str = ""
     addresses: tuple[str, ...] = ()
+    # For people: dates of birth as the list gives them ("1960-01-31", "1960", "circa 1958"),
+    # nationalities (ISO codes) and identity document numbers (normalised by `document_number`).
+    birth_dates: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What a party that is a person may carry beside its name: evidence for or against a match."""
+
+    birth_date: str = ""
+    nationalities: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.birth_date or self.nationalities or self.documents)
 
 
 @dataclass(frozen=True)
@@ -724,6 +742,124 @@ def _address_tokens(text: str) -> set[str]:
     return {t for t in analyse(text).all_tokens if len(t) >= 4 and not t.isdigit()}
 
 
+# Person evidence (see `person_effect`). A birth year that agrees is modest evidence (many
+# people share one); a full date that agrees is more; a document number is decisive.
+BIRTH_YEAR_BONUS = 0.05
+BIRTH_DATE_BONUS = 0.08
+NATIONALITY_BONUS = 0.02
+# Lists give approximate dates ("circa 1958", one of several years): within this many years a
+# birth date neither helps nor hurts.
+BIRTH_YEAR_TOLERANCE = 1
+# Below the threshold by this much when birth dates say "a different person".
+DIFFERENT_PERSON_MARGIN = 0.01
+PERSON_LIFT = BIRTH_DATE_BONUS + NATIONALITY_BONUS
+MIN_DOCUMENT_LENGTH = 5
+
+_DATE = re.compile(r"\b(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\b")
+
+
+def document_number(text: str) -> str:
+    """An identity document number compared as issued: letters and digits, case folded."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _birth_dates(text: str) -> list[tuple[int, str | None]]:
+    """(year, full ISO date or None) of each date in a list's birth-date text ("1958 to 1962" gives both ends)."""
+    found: list[tuple[int, str | None]] = []
+    for year, month, day in _DATE.findall(text):
+        if not 1800 <= int(year) <= 2100:
+            continue
+        found.append((int(year), f"{year}-{month}-{day}" if month and day else None))
+    return found
+
+
+def person_effect(
+    score: float, name_score: float, person: Person, candidate: Candidate, *, threshold: float
+) -> tuple[float, dict[str, Any] | None]:
+    """Apply a person's birth date, nationalities and documents to a name's score, explained.
+
+    - A document number that the listed record also carries is decisive: the score is 1.0.
+    - A birth date more than `BIRTH_YEAR_TOLERANCE` years from every date the list gives marks
+      the candidate "likely a different person": the score drops below the threshold, unless
+      the name matches exactly (an exact name is never lowered: lists carry wrong and
+      alternative dates, and missing the listed person is the costlier mistake).
+    - A matching full birth date adds `BIRTH_DATE_BONUS`, a matching year `BIRTH_YEAR_BONUS`,
+      a shared nationality `NATIONALITY_BONUS`; a differing nationality only says so (dual
+      nationals are common).
+    Returns (score, evidence) where evidence is None when there was nothing to compare.
+    """
+    evidence: list[dict[str, Any]] = []
+    documents = {document_number(d) for d in person.documents} - {""}
+    shared_documents = sorted(d for d in documents & set(candidate.documents) if len(d) >= MIN_DOCUMENT_LENGTH)
+    if shared_documents:
+        evidence.append(
+            {
+                "kind": "document",
+                "effect": round(1.0 - score, 4),
+                "note": f"document number {', '.join(shared_documents)} matches: decisive",
+            }
+        )
+        return 1.0, {"evidence": evidence, "verdict": "same person (document)", "effect": round(1.0 - score, 4)}
+    adjusted = score
+    verdict = ""
+    query_dates = _birth_dates(person.birth_date) if person.birth_date else []
+    listed_dates = [d for text in candidate.birth_dates for d in _birth_dates(text)]
+    if query_dates and listed_dates:
+        year, full = query_dates[0]
+        gap = min(abs(year - listed_year) for listed_year, _ in listed_dates)
+        if full is not None and any(full == listed_full for _, listed_full in listed_dates):
+            adjusted += BIRTH_DATE_BONUS
+            evidence.append({"kind": "birth_date", "effect": BIRTH_DATE_BONUS, "note": f"birth date {full} matches"})
+        elif gap == 0:
+            adjusted += BIRTH_YEAR_BONUS
+            evidence.append({"kind": "birth_date", "effect": BIRTH_YEAR_BONUS, "note": f"birth year {year} matches"})
+        elif gap <= BIRTH_YEAR_TOLERANCE:
+            evidence.append(
+                {"kind": "birth_date", "effect": 0.0, "note": f"birth year {year} within {gap} year of the list's"}
+            )
+        elif name_score >= 0.999:
+            evidence.append(
+                {
+                    "kind": "birth_date",
+                    "effect": 0.0,
+                    "note": f"birth year {year} is {gap} years from the list's; an exact name is never lowered",
+                }
+            )
+        else:
+            lowered = min(adjusted, threshold - DIFFERENT_PERSON_MARGIN)
+            evidence.append(
+                {
+                    "kind": "birth_date",
+                    "effect": round(lowered - adjusted, 4),
+                    "note": f"birth year {year} is {gap} years from the list's: likely a different person",
+                }
+            )
+            adjusted = lowered
+            verdict = "likely a different person"
+    elif query_dates:
+        evidence.append({"kind": "birth_date", "effect": 0.0, "note": "the list gives no birth date"})
+    nationalities = {n.strip().upper() for n in person.nationalities if n.strip()}
+    if nationalities and candidate.nationalities:
+        shared = sorted(nationalities & set(candidate.nationalities))
+        if shared and not verdict:
+            adjusted += NATIONALITY_BONUS
+            evidence.append(
+                {"kind": "nationality", "effect": NATIONALITY_BONUS, "note": f"nationality {', '.join(shared)} agrees"}
+            )
+        elif not shared:
+            evidence.append(
+                {
+                    "kind": "nationality",
+                    "effect": 0.0,
+                    "note": f"nationality differs (list: {', '.join(candidate.nationalities)})",
+                }
+            )
+    if not evidence:
+        return score, None
+    adjusted = max(0.0, min(1.0, adjusted))
+    return adjusted, {"evidence": evidence, "verdict": verdict, "effect": round(adjusted - score, 4)}
+
+
 def score_pair(
     a: str,
     b: str,
@@ -780,6 +916,10 @@ class Index:
         # Name-stage results per (name, threshold): open cases repeat the same customers, and a
         # full re-screen in one worker process meets each distinct name once.
         self._hit_cache: dict[tuple[str, float], tuple[_Prepared, list[tuple[int, int, _NameScore]]]] = {}
+        # Identity document number -> owners, and each owner's name ids: a document match finds
+        # the listed person whatever the name says.
+        self._documents: dict[str, list[int]] = {}
+        self._names_of: list[list[int]] = []
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -806,11 +946,16 @@ class Index:
         for candidate in candidates:
             owner = len(index.candidates)
             index.candidates.append(candidate)
+            index._names_of.append([])
+            for document in candidate.documents:
+                if len(document) >= MIN_DOCUMENT_LENGTH:
+                    index._documents.setdefault(document, []).append(owner)
             for raw in dict.fromkeys((candidate.name, *candidate.aliases)):
                 prepared = _prepare(raw)
                 if not prepared.tokens:
                     continue
                 name_id = len(index._names)
+                index._names_of[owner].append(name_id)
                 index._names.append(prepared)
                 index._roots.append(math.sqrt(len(prepared.tokens)))
                 index._owner.append(owner)
@@ -955,8 +1100,10 @@ class Index:
         address: str | None,
         threshold: float,
         limit: int,
+        person: Person | None = None,
     ) -> list[Match]:
-        """Apply a party's country and address to its name's hits and explain those that match."""
+        """Apply a party's country, address and (for people) person evidence to its name's hits,
+        and explain those that match."""
         matches: list[Match] = []
         query_address = _address_tokens(address) if address and hits else set()
         for owner, name_id, result in hits:
@@ -969,6 +1116,9 @@ class Index:
                 bonus = ADDRESS_BONUS if shared else 0.0
                 score = min(1.0, score + bonus)
                 address_detail = {"shared_words": sorted(shared), "effect": bonus}
+            person_detail: dict[str, Any] | None = None
+            if person:
+                score, person_detail = person_effect(score, name_score, person, candidate, threshold=threshold)
             if score < threshold:
                 continue
             matched = self._names[name_id]
@@ -985,6 +1135,8 @@ class Index:
             }
             if address_detail is not None:
                 explanation["address"] = address_detail
+            if person_detail is not None:
+                explanation["person"] = person_detail
             matches.append(
                 Match(
                     key=candidate.key,
@@ -1020,12 +1172,32 @@ class Index:
         threshold: float,
         limit: int = 10,
         address: str | None = None,
+        person: Person | None = None,
     ) -> list[Match]:
-        """Candidates whose best name or alias scores at or above threshold, best first."""
+        """Candidates whose best name or alias scores at or above threshold, best first.
+
+        With `person`, a listed record carrying one of its document numbers is a candidate
+        whatever its name scores, and birth dates and nationalities weigh in (`person_effect`).
+        """
         query, hits = self._name_stage(name, threshold)
+        if person and person.documents and self._documents:
+            hits = hits + self._document_hits(query, person, {owner for owner, _, _ in hits})
         if not hits:
             return []
-        return self._matches(name, query, hits, country=country, address=address, threshold=threshold, limit=limit)
+        return self._matches(
+            name, query, hits, country=country, address=address, threshold=threshold, limit=limit, person=person
+        )
+
+    def _document_hits(self, query: _Prepared, person: Person, known: set[int]) -> list[tuple[int, int, _NameScore]]:
+        """Owners sharing a document number with `person` that the name stage did not find."""
+        found: list[tuple[int, int, _NameScore]] = []
+        owners = {o for d in person.documents for o in self._documents.get(document_number(d), ())} - known
+        for owner in sorted(owners):
+            scored = [(name_id, _score_names(query, self._names[name_id])) for name_id in self._names_of[owner]]
+            if scored and query.tokens:
+                name_id, result = max(scored, key=lambda pair: pair[1].score)
+                found.append((owner, name_id, result))
+        return found
 
     def search_many(
         self,

@@ -20,6 +20,16 @@ class ScreeningConfig(models.Model):
     threshold = models.FloatField(default=0.0, help_text="Score in [0, 1] at or above which a name is a hit.")
     # Bumped whenever the matcher's scoring changes meaning, so a full re-screen can be triggered.
     matcher_version = models.CharField(max_length=32, default="1")
+    # Remembered clearances (a reviewer's "false positive, remember this"): how long one stands
+    # before a person must look again, and whether one may be made on a hit whose entity is under
+    # a presumption or policy of denial (off by default: those hits deserve a fresh look each time).
+    clearance_review_days = models.PositiveIntegerField(
+        default=365, help_text="Days a remembered clearance stands before it must be reviewed (1 to 3650)."
+    )
+    remember_under_denial = models.BooleanField(
+        default=False,
+        help_text="Allow remembering a clearance on a hit under a presumption or policy of denial.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.index import get_index
-from compliance.matcher import Index, Match
+from compliance.matcher import Index, Match, Person
 from compliance.models import BatchScreening, ScreeningConfig
 from compliance.normalise import has_visible_letters
 from compliance.validators import VISIBLE_NAME_MESSAGE
@@ -90,7 +90,8 @@ def screen_name(
 
 
 class Screenable(Protocol):
-    """Anything with a name, a country and an address: a party, a re-screen subject."""
+    """Anything with a name, a country and an address (and, for a person, person evidence):
+    a party, a re-screen subject."""
 
     @property
     def name(self) -> str: ...
@@ -100,6 +101,9 @@ class Screenable(Protocol):
 
     @property
     def address(self) -> str: ...
+
+    @property
+    def person(self) -> Person | None: ...
 
 
 S = TypeVar("S", bound=Screenable)
@@ -117,6 +121,7 @@ def search_subjects(subjects: Iterable[S], index: Index, *, threshold: float) ->
                 address=subject.address or None,
                 threshold=threshold,
                 limit=10,
+                person=subject.person,
             ),
         )
         for subject in subjects
@@ -150,6 +155,31 @@ def set_threshold(*, actor: AbstractBaseUser | AnonymousUser | None, threshold: 
         raise ValueError("Say why the threshold changes: auditors read this.")
     config = ScreeningConfig.objects.select_for_update().filter(pk=1).first() or ScreeningConfig.load()
     config.threshold = threshold
+    config._history_user = actor  # type: ignore[attr-defined]
+    config._change_reason = reason.strip()  # type: ignore[attr-defined]
+    config.save()
+    return config
+
+
+MAX_CLEARANCE_REVIEW_DAYS = 3650
+
+
+@transaction.atomic
+def set_clearance_policy(
+    *, actor: AbstractBaseUser | AnonymousUser | None, review_days: int, remember_under_denial: bool, reason: str
+) -> ScreeningConfig:
+    """How long a remembered clearance stands, and whether one may be made under a denial policy.
+
+    Clearances already remembered keep their review date: the period applies to new ones. The
+    history row records who changed it and why.
+    """
+    if not 1 <= review_days <= MAX_CLEARANCE_REVIEW_DAYS:
+        raise ValueError(f"A review period is from 1 to {MAX_CLEARANCE_REVIEW_DAYS} days.")
+    if not reason.strip():
+        raise ValueError("Say why the clearance settings change: auditors read this.")
+    config = ScreeningConfig.objects.select_for_update().filter(pk=1).first() or ScreeningConfig.load()
+    config.clearance_review_days = review_days
+    config.remember_under_denial = remember_under_denial
     config._history_user = actor  # type: ignore[attr-defined]
     config._change_reason = reason.strip()  # type: ignore[attr-defined]
     config.save()

@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from compliance import screening
-from compliance.forms import BatchForm, ScreenForm, ThresholdForm
+from compliance.forms import BatchForm, ClearanceSettingsForm, ScreenForm, ThresholdForm
 from compliance.models import BatchScreening, ScreeningConfig
 from lib.permissions import role_required
 from lib.roles import Role, has_role
@@ -86,5 +87,43 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Threshold set to {form.cleaned_data['threshold']:.2f}.")
         return redirect("compliance:settings")
+    return _settings(request, config, form=form)
+
+
+def _settings(
+    request: HttpRequest,
+    config: ScreeningConfig,
+    *,
+    form: ThresholdForm | None = None,
+    clearance_form: ClearanceSettingsForm | None = None,
+) -> HttpResponse:
     history = config.history.select_related("history_user").order_by("-history_date")[:20]
-    return render(request, "compliance/settings.html", {"form": form, "config": config, "history": history})
+    context = {
+        "form": form or ThresholdForm(initial={"threshold": config.threshold}),
+        "clearance_form": clearance_form
+        or ClearanceSettingsForm(
+            initial={
+                "clearance_review_days": config.clearance_review_days,
+                "remember_under_denial": config.remember_under_denial,
+            }
+        ),
+        "config": config,
+        "history": history,
+    }
+    return render(request, "compliance/settings.html", context)
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_ADMIN)
+def clearance_settings(request: HttpRequest) -> HttpResponse:
+    form = ClearanceSettingsForm(request.POST)
+    if not form.is_valid():
+        return _settings(request, ScreeningConfig.load(), clearance_form=form)
+    screening.set_clearance_policy(
+        actor=request.user,
+        review_days=form.cleaned_data["clearance_review_days"],
+        remember_under_denial=form.cleaned_data["remember_under_denial"],
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, "Remembered-clearance settings saved.")
+    return redirect("compliance:settings")

@@ -31,6 +31,11 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Restricted list", "entities:list", ALL),
     NavItem("List versions", "entities:versions", ALL),
     NavItem("Import list", "entities:import", frozenset({Role.COMPLIANCE_ADMIN})),
+    NavItem(
+        "Remembered clearances",
+        "licensing:clearances",
+        frozenset({Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN}),
+    ),
     NavItem("Re-screens", "compliance:rescreens", frozenset({Role.COMPLIANCE_ADMIN, Role.AUDITOR})),
     NavItem("Settings", "compliance:settings", frozenset({Role.COMPLIANCE_ADMIN})),
 )

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -23,17 +23,20 @@ from rest_framework.views import APIView
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
-from licensing import services
+from licensing import impact, services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit
+from licensing.models import Application, ApplicationQuerySet, Document, Hit, RememberedClearance
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
+    ClearInputSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HitSerializer,
     RationaleSerializer,
+    RememberedClearanceSerializer,
+    RevokeInputSerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
@@ -249,9 +252,18 @@ class HitReviewView(APIView):
 
 
 class HitClearView(HitReviewView):
-    """Clear a hit as a false positive, with a rationale."""
+    """Clear a hit as a false positive, with a rationale; `remember` keeps it for later hits of the party."""
 
     service = staticmethod(services.clear_hit)
+
+    @extend_schema(request=ClearInputSerializer, responses=HitSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        body = ClearInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        visible = Hit.objects.filter(party__application__in=Application.objects.for_user(request.user))
+        hit = get_object_or_404(visible, pk=pk)
+        services.clear_hit(actor=acting_user(request), hit=hit, **body.validated_data)
+        return Response(HitSerializer(Hit.objects.select_related("party", "entity", "reviewed_by").get(pk=pk)).data)
 
 
 class HitConfirmView(HitReviewView):
@@ -264,3 +276,79 @@ class HitAcknowledgeView(HitReviewView):
     """Acknowledge a hit a list change resolved (entity delisted, or no longer matching), with a rationale."""
 
     service = staticmethod(services.acknowledge_hit)
+
+
+CLEARANCE_READERS = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
+
+
+def _clearances(rows: QuerySet[RememberedClearance] | None = None) -> QuerySet[RememberedClearance]:
+    rows = RememberedClearance.objects.all() if rows is None else rows
+    return rows.select_related("entity", "application", "created_by", "revoked_by").prefetch_related(
+        Prefetch("cleared_hits", queryset=Hit.objects.only("pk", "cleared_by_id"))
+    )
+
+
+class ClearanceListView(generics.ListAPIView[RememberedClearance]):
+    """GET remembered clearances, newest first; `?q=` searches party, entity and case, `?state=` filters
+    (in_force, due, revoked)."""
+
+    permission_classes = [HasRole]
+    read_roles = CLEARANCE_READERS
+    serializer_class = RememberedClearanceSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Party name, entity name or case reference contains."),
+            OpenApiParameter("state", str, enum=[s.value for s in RememberedClearance.State]),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[RememberedClearance]:
+        params = self.request.query_params
+        rows = RememberedClearance.objects.search(params.get("q", "")[:200]).with_state(params.get("state", ""))
+        return _clearances(rows)
+
+
+class ClearanceDetailView(APIView):
+    """GET one remembered clearance with its evidence and the hits it clears."""
+
+    permission_classes = [HasRole]
+    read_roles = CLEARANCE_READERS
+
+    @extend_schema(responses=RememberedClearanceSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(RememberedClearanceSerializer(get_object_or_404(_clearances(), pk=pk)).data)
+
+
+class ClearanceRevokeView(APIView):
+    """Revoke a remembered clearance (Compliance admins, with a reason): the hits it cleared on open
+    cases open again. 409 if it was already revoked."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(request=RevokeInputSerializer, responses=RememberedClearanceSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        body = RevokeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clearance = get_object_or_404(RememberedClearance, pk=pk)
+        services.revoke_clearance(actor=acting_user(request), clearance=clearance, reason=body.validated_data["reason"])
+        return Response(RememberedClearanceSerializer(get_object_or_404(_clearances(), pk=pk)).data)
+
+
+class ThresholdImpactView(APIView):
+    """GET ?threshold=0.75: what that threshold would do to open requests and licences in force,
+    before it is saved (Compliance admins and auditors). Changes nothing."""
+
+    permission_classes = [HasRole]
+    read_roles = (Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+
+    @extend_schema(parameters=[OpenApiParameter("threshold", float, required=True)], responses={200: dict})
+    def get(self, request: Request) -> Response:
+        try:
+            threshold = float(request.query_params.get("threshold", ""))
+            return Response(impact.preview_threshold(threshold).as_dict())
+        except ValueError:
+            return Response({"threshold": ["Give a score between 0 and 1."]}, status=status.HTTP_400_BAD_REQUEST)

@@ -17,4 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
     path("hits/<int:pk>/acknowledge/", api.HitAcknowledgeView.as_view(), name="api-hit-acknowledge"),
+    path("screening-config/impact/", api.ThresholdImpactView.as_view(), name="api-threshold-impact"),
+    path("clearances/", api.ClearanceListView.as_view(), name="api-clearances"),
+    path("clearances/<int:pk>/", api.ClearanceDetailView.as_view(), name="api-clearance"),
+    path("clearances/<int:pk>/revoke/", api.ClearanceRevokeView.as_view(), name="api-clearance-revoke"),
 ]

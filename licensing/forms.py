@@ -8,7 +8,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party, RememberedClearance
 from licensing.services import ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -33,8 +33,12 @@ class ApplicationForm(forms.ModelForm):
 class PartyForm(forms.ModelForm):
     class Meta:
         model = Party
-        fields = ["role", "name", "address", "country"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "country": country_select()}
+        fields = ["role", "name", "address", "country", "date_of_birth", "nationalities", "id_numbers"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "country": country_select(),
+            "id_numbers": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 ITEM_FIELDS = ("eccn", "description", "model", "quantity", "unit", "unit_price", "manufacturer", "reasons_for_control")
@@ -97,6 +101,9 @@ def application_data(
                 name=f.cleaned_data["name"],
                 address=f.cleaned_data.get("address", ""),
                 country=f.cleaned_data["country"],
+                date_of_birth=f.cleaned_data.get("date_of_birth", ""),
+                nationalities=f.cleaned_data.get("nationalities", ""),
+                id_numbers=f.cleaned_data.get("id_numbers", ""),
             )
             for f in _kept(parties)
         ),
@@ -139,6 +146,32 @@ class RationaleForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale", max_length=MAX_RATIONALE
     )
+
+
+class ClearForm(RationaleForm):
+    remember = forms.BooleanField(
+        required=False,
+        label="Remember this clearance",
+        help_text="Later hits of this party (same name, country and address) on this entity arrive cleared "
+        "until the entity's record or the party changes, or the review date passes.",
+    )
+
+
+class ClearanceSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Party, entity or case")
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), *RememberedClearance.State.choices], label="State"
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why revoke", max_length=MAX_RATIONALE
+    )
+
+
+class ThresholdPreviewForm(forms.Form):
+    threshold = forms.FloatField(min_value=0.0, max_value=1.0, label="Proposed threshold")
 
 
 class WithdrawForm(forms.Form):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -24,7 +26,8 @@ from compliance.models import ScreeningConfig
 from compliance.screening import search_subjects
 from entities.models import Entity
 from lib.history import attribute, save_with_history
-from licensing.models import Hit, Party
+from licensing import clearances
+from licensing.models import Hit, Party, RememberedClearance
 from licensing.rules import require_reviewer
 
 # Statuses a list change set, which the pair matching again undoes whatever a reviewer did since.
@@ -56,33 +59,86 @@ def _snapshot(*, entity: Entity, match: Match, list_version: int | None, thresho
     }
 
 
+def _reopen(hit: Hit) -> None:
+    hit.transition(Hit.Action.REOPEN)
+    hit.rationale = ""
+    hit.resolution = ""
+    hit.reviewed_by = None
+    hit.reviewed_at = None
+    hit.cleared_by = None
+
+
 def _refresh(
-    hit: Hit, snapshot: dict[str, Any], *, fingerprint: str, entity_hash: str, reason: str
-) -> tuple[str, bool]:
-    """Apply a new screening of an existing hit; returns (the change reason, whether it reopened).
+    hit: Hit, snapshot: dict[str, Any], *, fingerprint: str, identity: str, entity_hash: str, reason: str, today: date
+) -> str:
+    """Apply a new screening of an existing hit; returns the change reason.
 
     A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
     entity's content hash are unchanged; if either changed, the verdict no longer applies and the
-    hit is opened again for review. A hit a list change resolved (delisted, or no longer matching,
-    acknowledged or not) that matches again is reopened too.
+    hit is opened again for review. A hit cleared by a remembered clearance keeps it while the
+    clearance still applies (same party identity, same entity record, review date not passed, not
+    revoked), and otherwise reopens saying why. A hit a list change resolved (delisted, or no
+    longer matching, acknowledged or not) that matches again is reopened too.
     """
     unchanged = hit.party_fingerprint == fingerprint and hit.entity_hash == entity_hash
     for name, value in snapshot.items():
         setattr(hit, name, value)
-    reopened = False
-    resolved_by_list = hit.status in LIST_RESOLVED
-    if resolved_by_list or (hit.status != Hit.Status.OPEN and not unchanged):
+    prior = hit.cleared_by if hit.cleared_by_id is not None and hit.status == Hit.Status.CLEARED else None
+    if prior is not None:
+        lapse = prior.lapse_reason(
+            identity_key=identity, country=hit.party.country, entity_hash=entity_hash, today=today
+        )
+        if lapse is not None:
+            reason = f"Reopened: remembered clearance #{prior.pk} no longer applies"
+            _reopen(hit)
+            hit.lapsed_clearance = prior
+            hit.clearance_note = clearances.lapsed_note(prior, lapse)
+    elif hit.status in LIST_RESOLVED or (hit.status != Hit.Status.OPEN and not unchanged):
         what = REOPENED_BECAUSE.get(hit.status, "the party or the entity changed")
         reason = f"Reopened: {what}"
-        hit.transition(Hit.Action.REOPEN)
-        hit.rationale = ""
-        hit.resolution = ""
-        hit.reviewed_by = None
-        hit.reviewed_at = None
-        reopened = True
+        _reopen(hit)
+        # Whatever a remembered clearance said before is history now; `_settle` says it afresh.
+        hit.lapsed_clearance = None
+        hit.clearance_note = ""
     hit.party_fingerprint = fingerprint
     hit.entity_hash = entity_hash
-    return reason, reopened
+    return reason
+
+
+def _settle(
+    hit: Hit,
+    remembered: list[RememberedClearance],
+    *,
+    identity: str,
+    entity_hash: str,
+    today: date,
+    now: datetime,
+    reason: str,
+) -> str:
+    """An open hit a remembered clearance covers is cleared by it; otherwise the hit says why not.
+
+    Returns the change reason. Hits a reviewer ruled on, or a list change resolved, are left as
+    they are: a clearance remembered elsewhere never overrides this case's own reviewer.
+    """
+    if hit.status != Hit.Status.OPEN:
+        return reason
+    clearance, lapse = clearances.pick(
+        remembered, party=hit.party, identity=identity, entity_hash=entity_hash, today=today
+    )
+    if clearance is None:
+        return reason
+    if lapse is None:
+        hit.transition(Hit.Action.CLEAR)
+        hit.cleared_by = clearance
+        hit.lapsed_clearance = None
+        hit.clearance_note = clearances.cleared_note(clearance)
+        hit.rationale = clearance.rationale
+        hit.reviewed_by = None
+        hit.reviewed_at = now
+        return f"Cleared by remembered clearance #{clearance.pk}"
+    hit.lapsed_clearance = clearance
+    hit.clearance_note = clearances.lapsed_note(clearance, lapse)
+    return reason
 
 
 def record_hit(
@@ -101,26 +157,44 @@ def record_hit(
     so concurrent screenings write it once.
     """
     fingerprint = party_fingerprint(party)
+    identity = clearances.party_identity(party)
+    named = clearances.name_key(party.name)
+    remembered = clearances.candidates({(named, entity.pk)}).get((named, entity.pk), [])
+    now = timezone.now()
+    today = timezone.localdate(now)
     snapshot = _snapshot(entity=entity, match=match, list_version=list_version, threshold=threshold)
-    hit = Hit.objects.select_for_update().filter(party=party, entity=entity).first()
+    hit = _locked_hits().filter(party=party, entity=entity).first()
     if hit is None:
         hit = Hit(
             party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
         )
-        attribute(hit, actor, reason)
+        why = _settle(
+            hit, remembered, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=reason
+        )
+        attribute(hit, actor, why)
         # A concurrent screening may insert the same pair first; the constraint makes that harmless.
         try:
             with transaction.atomic():
                 hit.save()
-            return hit, True
+            return hit, hit.status == Hit.Status.OPEN
         except IntegrityError:
             pass
-        hit = Hit.objects.select_for_update().get(party=party, entity=entity)
+        hit = _locked_hits().get(party=party, entity=entity)
+    hit.party = party
     was_open = hit.status == Hit.Status.OPEN
-    why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
+    why = _refresh(
+        hit,
+        snapshot,
+        fingerprint=fingerprint,
+        identity=identity,
+        entity_hash=entity.content_hash,
+        reason=reason,
+        today=today,
+    )
+    why = _settle(hit, remembered, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=why)
     attribute(hit, actor, why)
     hit.save()
-    return hit, reopened and not was_open
+    return hit, hit.status == Hit.Status.OPEN and not was_open
 
 
 _REFRESHED_FIELDS = [
@@ -139,6 +213,9 @@ _REFRESHED_FIELDS = [
     "reviewed_at",
     "party_fingerprint",
     "entity_hash",
+    "cleared_by_id",
+    "lapsed_clearance_id",
+    "clearance_note",
     "updated_at",
 ]
 
@@ -147,11 +224,16 @@ _REFRESHED_FIELDS = [
 _COMPARED_FIELDS = [name for name in _REFRESHED_FIELDS if name not in ("list_version", "updated_at")]
 
 
+def _locked_hits() -> QuerySet[Hit]:
+    # The clearance a hit was cleared by, with what its notes name, read with the hit.
+    return Hit.objects.select_for_update(of=("self",)).select_related(
+        "cleared_by__application", "cleared_by__created_by"
+    )
+
+
 def _existing_hits(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Hit]:
     """The hits already recorded for these (party, entity) pairs, locked."""
-    rows = Hit.objects.select_for_update().filter(
-        party_id__in={p for p, _ in wanted}, entity_id__in={e for _, e in wanted}
-    )
+    rows = _locked_hits().filter(party_id__in={p for p, _ in wanted}, entity_id__in={e for _, e in wanted})
     return {(hit.party_id, hit.entity_id): hit for hit in rows if (hit.party_id, hit.entity_id) in wanted}
 
 
@@ -173,25 +255,46 @@ def record_hits(
     if not found:
         return []
     existing = _existing_hits({(party.pk, entity.pk) for party, entity, _ in found})
+    identities = {party.pk: clearances.party_identity(party) for party, _, _ in found}
+    names = {party.pk: clearances.name_key(party.name) for party, _, _ in found}
+    remembered = clearances.candidates({(names[party.pk], entity.pk) for party, entity, _ in found})
     now = timezone.now()
+    today = timezone.localdate(now)
     inserts: list[tuple[Party, Entity, Match, Hit]] = []
     updates: list[Hit] = []
     newly_open: list[int] = []
     for party, entity, match in found:
         fingerprint = party_fingerprint(party)
+        identity = identities[party.pk]
+        candidates = remembered.get((names[party.pk], entity.pk), [])
         snapshot = _snapshot(entity=entity, match=match, list_version=list_version, threshold=threshold)
         hit = existing.get((party.pk, entity.pk))
         if hit is None:
             hit = Hit(
                 party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
             )
-            attribute(hit, actor, reason)
+            why = _settle(
+                hit, candidates, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=reason
+            )
+            attribute(hit, actor, why)
             inserts.append((party, entity, match, hit))
             continue
+        hit.party = party  # the one screened, already in memory
         was_open = hit.status == Hit.Status.OPEN
         before = [getattr(hit, name) for name in _COMPARED_FIELDS]
-        why, reopened = _refresh(hit, snapshot, fingerprint=fingerprint, entity_hash=entity.content_hash, reason=reason)
-        if not reopened and before == [getattr(hit, name) for name in _COMPARED_FIELDS]:
+        why = _refresh(
+            hit,
+            snapshot,
+            fingerprint=fingerprint,
+            identity=identity,
+            entity_hash=entity.content_hash,
+            reason=reason,
+            today=today,
+        )
+        why = _settle(
+            hit, candidates, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=why
+        )
+        if before == [getattr(hit, name) for name in _COMPARED_FIELDS]:
             # Found again exactly as before: the hit keeps the version it was found on, and the
             # case's own stamp records that it was screened again. Rewriting it (and a history
             # row) for every unchanged hit would make each nightly re-screen rewrite them all.
@@ -199,14 +302,14 @@ def record_hits(
         attribute(hit, actor, why)
         hit.updated_at = now
         updates.append(hit)
-        if reopened and not was_open:
+        if hit.status == Hit.Status.OPEN and not was_open:
             newly_open.append(hit.pk)
     save_with_history(updates, _REFRESHED_FIELDS)
     if inserts:
         try:
             with transaction.atomic():
                 bulk_create_with_history([hit for *_, hit in inserts], Hit, batch_size=500)
-            newly_open.extend(hit.pk for *_, hit in inserts)
+            newly_open.extend(hit.pk for *_, hit in inserts if hit.status == Hit.Status.OPEN)
         except IntegrityError:
             for party, entity, match, _ in inserts:
                 hit, is_new = record_hit(
@@ -262,7 +365,7 @@ def _check_reviewer(*, actor: User, hit: Hit) -> None:
         )
 
 
-def _review(*, actor: User, hit: Hit, rationale: str, action: str, verb: str) -> Hit:
+def _review(*, actor: User, hit: Hit, rationale: str, action: str, verb: str, remember: bool = False) -> Hit:
     rationale = (rationale or "").strip()
     if not rationale:
         raise ValidationError({"rationale": f"Give a rationale: why is this hit {verb}?"})
@@ -272,15 +375,26 @@ def _review(*, actor: User, hit: Hit, rationale: str, action: str, verb: str) ->
     hit.rationale = rationale
     hit.reviewed_by = actor
     hit.reviewed_at = timezone.now()
+    # This case's reviewer has ruled: the hit is theirs now, not a remembered clearance's.
+    hit.cleared_by = None
+    if remember:
+        clearance = clearances.remember(actor=actor, hit=hit)
+        verb = f"{verb} and remembered as clearance #{clearance.pk}"
     attribute(hit, actor, f"Hit {verb}: {rationale}")
     hit.save()
     return hit
 
 
 @transaction.atomic
-def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
-    """A reviewer rules a hit a false positive; it stays cleared until the party or entity changes."""
-    return _review(actor=actor, hit=hit, rationale=rationale, action=Hit.Action.CLEAR, verb="cleared")
+def clear_hit(*, actor: User, hit: Hit, rationale: str, remember: bool = False) -> Hit:
+    """A reviewer rules a hit a false positive; it stays cleared until the party or entity changes.
+
+    With `remember`, the clearance is also kept for the party's identity and the entity (see
+    `licensing.clearances`), so later hits of the same party on the same entity arrive cleared.
+    """
+    return _review(
+        actor=actor, hit=hit, rationale=rationale, action=Hit.Action.CLEAR, verb="cleared", remember=remember
+    )
 
 
 @transaction.atomic

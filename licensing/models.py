@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from compliance.matcher import Person
 from compliance.validators import validate_visible_name
 from entities.models import LicensePolicy
 from lib.roles import Role, has_role
@@ -35,11 +37,15 @@ from licensing.validators import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
     MAX_END_USE,
+    MAX_ID_NUMBERS,
+    country_codes,
     max_quantity,
     max_unit_price,
+    validate_birth_date,
     validate_country,
     validate_document_content,
     validate_eccn,
+    validate_nationalities,
     validate_positive,
     validate_reasons,
 )
@@ -188,6 +194,26 @@ class Party(models.Model):
     name = models.CharField(max_length=300, validators=[validate_visible_name])
     address = models.TextField(blank=True, max_length=MAX_ADDRESS)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
+    # For a party that is a person: evidence the matcher weighs beside the name.
+    date_of_birth = models.CharField(
+        "date or year of birth",
+        max_length=10,
+        blank=True,
+        validators=[validate_birth_date],
+        help_text="For a person: YYYY-MM-DD, or the year alone.",
+    )
+    nationalities = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_nationalities],
+        help_text="For a person: ISO 3166 codes, separated by spaces or commas.",
+    )
+    id_numbers = models.TextField(
+        "identity document numbers",
+        blank=True,
+        max_length=MAX_ID_NUMBERS,
+        help_text="For a person: passport or national ID numbers, one per line.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -196,6 +222,16 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.name} ({self.country})"
+
+    @property
+    def person(self) -> Person | None:
+        """The person evidence screening weighs (`compliance.matcher.person_effect`), if any."""
+        person = Person(
+            birth_date=self.date_of_birth.strip(),
+            nationalities=tuple(country_codes(self.nationalities)),
+            documents=tuple(line.strip() for line in self.id_numbers.splitlines() if line.strip()),
+        )
+        return person or None
 
 
 class LineItem(models.Model):
@@ -403,6 +439,15 @@ class Hit(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     party_fingerprint = models.CharField(max_length=64)
     entity_hash = models.CharField(max_length=64, blank=True)
+    # Set when a remembered clearance (not a reviewer on this case) cleared the hit.
+    cleared_by = models.ForeignKey(
+        "RememberedClearance", null=True, blank=True, on_delete=models.PROTECT, related_name="cleared_hits"
+    )
+    # What a remembered clearance did to this hit, in words: applied, or why it no longer applies.
+    clearance_note = models.TextField(blank=True)
+    lapsed_clearance = models.ForeignKey(
+        "RememberedClearance", null=True, blank=True, on_delete=models.PROTECT, related_name="lapsed_hits"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -472,3 +517,115 @@ HIT_ACTIONS_DONE: dict[str, str] = {
 HIT_AWAITING_ACKNOWLEDGEMENT: tuple[str, ...] = tuple(
     status for (status, action) in HIT_TRANSITIONS if action == HA.ACKNOWLEDGE
 )
+
+
+class RememberedClearanceQuerySet(models.QuerySet["RememberedClearance"]):
+    def in_force(self, today: date | None = None) -> RememberedClearanceQuerySet:
+        """Not revoked and not past the review date: the ones screening may apply."""
+        today = today or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, review_by__gte=today)
+
+    def search(self, text: str) -> RememberedClearanceQuerySet:
+        """By party name, entity name or the originating case's reference."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(party_name__icontains=text) | Q(entity__name__icontains=text) | Q(application__reference__icontains=text)
+        )
+
+    def with_state(self, state: str, today: date | None = None) -> RememberedClearanceQuerySet:
+        today = today or timezone.localdate()
+        if state == RememberedClearance.State.IN_FORCE:
+            return self.in_force(today)
+        if state == RememberedClearance.State.REVOKED:
+            return self.filter(revoked_at__isnull=False)
+        if state == RememberedClearance.State.DUE:
+            return self.filter(revoked_at__isnull=True, review_by__lt=today)
+        return self
+
+
+class RememberedClearance(models.Model):
+    """A reviewer's "false positive, remember this" on one party identity and one listed entity.
+
+    Screening that finds the same party identity (normalised name, country, address) on the same
+    entity again, while the entity's record is as it was (`entity_hash`) and the review date has
+    not passed, records the hit as cleared by this row instead of opening it. The evidence the
+    reviewer saw (the entity's record at that list version, the match explanation) is kept here,
+    so the clearance can be judged later without the case.
+    """
+
+    class State(models.TextChoices):
+        IN_FORCE = "in_force", "In force"
+        DUE = "due", "Review date passed"
+        REVOKED = "revoked", "Revoked"
+
+    identity_key = models.CharField(max_length=64)
+    # The folded name alone: finds the clearance for a party whose country or address changed,
+    # so its hit can say why the clearance no longer applies.
+    name_key = models.CharField(max_length=64)
+    party_name = models.CharField(max_length=300)
+    party_country = models.CharField(max_length=2)
+    party_address = models.TextField(blank=True)
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="remembered_clearances")
+    entity_hash = models.CharField(max_length=64)
+    list_version = models.PositiveIntegerField(null=True, blank=True)
+    entity_record = models.JSONField(default=dict, help_text="The entity's record as of `list_version`.")
+    score = models.FloatField()
+    matched_name = models.CharField(max_length=500)
+    explanation = models.JSONField(default=dict, blank=True)
+    license_policy = models.CharField(max_length=32, blank=True)
+    rationale = models.TextField()
+    # The hit the reviewer cleared, and its case (kept even if the hit's party is later removed).
+    hit = models.ForeignKey(Hit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    review_by = models.DateField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = RememberedClearanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["name_key", "entity"], name="clearance_name_entity")]
+
+    def __str__(self) -> str:
+        return f"remembered clearance {self.pk}: {self.party_name} / entity {self.entity_id}"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.review_by < timezone.localdate():
+            return self.State.DUE
+        return self.State.IN_FORCE
+
+    @property
+    def state_label(self) -> str:
+        return str(dict(self.State.choices)[self.state])
+
+    def lapse_reason(self, *, identity_key: str, country: str, entity_hash: str, today: date) -> str | None:
+        """Why this clearance does not clear a hit of this party identity on its entity today; None if it does.
+
+        The order is the one a reviewer acts on: a revocation is a person's word, then the
+        records that changed, then the calendar.
+        """
+        if self.revoked_at is not None:
+            when = timezone.localtime(self.revoked_at).date().isoformat()
+            return f"it was revoked on {when}: {self.revoke_reason}"
+        if identity_key != self.identity_key:
+            if country.strip().upper() != self.party_country:
+                return f"the party's country is {country or 'not given'}, not {self.party_country} as remembered"
+            return "the party's name or address differs from the one remembered"
+        if entity_hash != self.entity_hash:
+            version = f"list version {self.list_version}" if self.list_version is not None else "it was remembered"
+            return f"the entity's record changed since {version}"
+        if self.review_by < today:
+            return f"its review date {self.review_by.isoformat()} has passed"
+        return None

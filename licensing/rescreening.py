@@ -28,7 +28,7 @@ from licensing.hits import record_hits, with_entities
 from licensing.models import Application, Hit, Party
 
 # What a re-screen reads of a party: enough to screen it and to find its case.
-PARTY_FIELDS = ("pk", "application_id", "name", "country", "address")
+PARTY_FIELDS = ("pk", "application_id", "name", "country", "address", "date_of_birth", "nationalities", "id_numbers")
 # Stamps are written in batches of this many cases, so no statement holds many row locks long.
 STAMP_BATCH = 2_000
 
@@ -184,10 +184,17 @@ def flag_new_hits(hit_ids: Sequence[int], *, actor: User, version: int | None) -
         by_case.setdefault(hit.party.application_id, []).append(hit)
     reasons: dict[int, str] = {}
     for application_id, case_hits in by_case.items():
-        names = "; ".join(f"{h.party.name} ~ {h.entity.name} ({h.score:.2f})" for h in case_hits[:3])
+        names = "; ".join(f"{h.party.name} ~ {h.entity.name} ({h.score:.2f}){_lapsed(h)}" for h in case_hits[:3])
         more = f" and {len(case_hits) - 3} more" if len(case_hits) > 3 else ""
         reasons[application_id] = f"New screening hit on list version {version}: {names}{more}"
     services.flag_cases(actor=actor, reasons=reasons, hold=True)
+
+
+def _lapsed(hit: Hit) -> str:
+    """A hit a remembered clearance cleared until now says so on the case's attention line."""
+    if hit.lapsed_clearance_id is None:
+        return ""
+    return f", remembered clearance #{hit.lapsed_clearance_id} no longer applies"
 
 
 def screened_against(application: Application) -> dict[str, Any]:

@@ -11,7 +11,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import (
+    DOCUMENT_EXTENSIONS,
+    Application,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    RememberedClearance,
+)
 from licensing.services import ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -21,7 +31,7 @@ class PartySerializer(serializers.ModelSerializer[Party]):
 
     class Meta:
         model = Party
-        fields = ["id", "role", "name", "address", "country"]
+        fields = ["id", "role", "name", "address", "country", "date_of_birth", "nationalities", "id_numbers"]
 
 
 class LineItemSerializer(serializers.ModelSerializer[LineItem]):
@@ -76,6 +86,9 @@ class HitSerializer(serializers.ModelSerializer[Hit]):
             "resolution",
             "reviewed_by",
             "reviewed_at",
+            "cleared_by",
+            "lapsed_clearance",
+            "clearance_note",
             "created_at",
             "updated_at",
         ]
@@ -217,7 +230,16 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
                 values.setdefault(name, getattr(current, name))
             if "parties" not in values:
                 values["parties"] = [
-                    {"id": p.pk, "role": p.role, "name": p.name, "address": p.address, "country": p.country}
+                    {
+                        "id": p.pk,
+                        "role": p.role,
+                        "name": p.name,
+                        "address": p.address,
+                        "country": p.country,
+                        "date_of_birth": p.date_of_birth,
+                        "nationalities": p.nationalities,
+                        "id_numbers": p.id_numbers,
+                    }
                     for p in current.parties.all()
                 ]
             if "items" not in values:
@@ -264,3 +286,61 @@ class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField()
     rationale = serializers.CharField()
     changes = serializers.ListField(child=serializers.DictField())
+
+
+class ClearInputSerializer(serializers.Serializer[dict[str, Any]]):
+    rationale = _text()
+    remember = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also remember the clearance for this party identity and entity (see /clearances/).",
+    )
+
+
+class RememberedClearanceSerializer(serializers.ModelSerializer[RememberedClearance]):
+    entity_name = serializers.CharField(source="entity.name", read_only=True)
+    application_reference = serializers.CharField(source="application.reference", read_only=True)
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    revoked_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    state = serializers.CharField(read_only=True)
+    cleared_hits = serializers.SerializerMethodField(help_text="Ids of the hits it clears now.")
+
+    class Meta:
+        model = RememberedClearance
+        fields = [
+            "id",
+            "state",
+            "party_name",
+            "party_country",
+            "party_address",
+            "entity",
+            "entity_name",
+            "entity_hash",
+            "list_version",
+            "entity_record",
+            "score",
+            "matched_name",
+            "explanation",
+            "license_policy",
+            "rationale",
+            "hit",
+            "application",
+            "application_reference",
+            "created_by",
+            "created_at",
+            "review_by",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+            "cleared_hits",
+        ]
+        read_only_fields = fields
+
+    def get_cleared_hits(self, obj: RememberedClearance) -> list[int]:
+        return [hit.pk for hit in obj.cleared_hits.all()]
+
+
+class RevokeInputSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = _text()

@@ -22,17 +22,28 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from compliance.index import get_index
+from lib.errors import Conflict
 from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
-from licensing import emails
+from licensing import clearances, emails
 from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
-from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import (
+    Application,
+    CountryChart,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    RememberedClearance,
+)
 from licensing.rules import may_flag, require_reviewer, require_sales_owner
 from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
-from licensing.validators import normalise_eccn
+from licensing.validators import country_codes, normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
 DENIAL_POLICIES = frozenset({"presumption_of_denial", "policy_of_denial"})
@@ -49,6 +60,9 @@ class PartyData:
     country: str
     address: str = ""
     id: int | None = None
+    date_of_birth: str = ""
+    nationalities: str = ""
+    id_numbers: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,8 @@ def _write_children(application: Application, data: ApplicationData, *, actor: U
             if model is Party:
                 values["country"] = str(values["country"]).strip().upper()
                 values["name"] = " ".join(str(values["name"]).split())
+                values["date_of_birth"] = str(values["date_of_birth"]).strip()
+                values["nationalities"] = " ".join(country_codes(str(values["nationalities"])))
             else:
                 values["eccn"] = normalise_eccn(str(values["eccn"]))
             changed = obj.pk is None or any(getattr(obj, k) != v for k, v in values.items())
@@ -348,8 +364,14 @@ def submit(*, actor: User, application: Application) -> Application:
     application.determination = compute_determination(application).as_dict()
     _save(application, actor, "Submitted")
     found = hit_services.screen_parties(parties=application.parties.all(), actor=system_user())
-    if found:
-        flag_cases(actor=system_user(), reasons={application.pk: f"{found} screening hit(s) to review"}, hold=False)
+    # Hits a remembered clearance cleared need no reviewer: the case is flagged for the rest.
+    to_review = Hit.objects.filter(party__application=application, status=Hit.Status.OPEN).count() if found else 0
+    if to_review:
+        remembered = Hit.objects.filter(party__application=application, cleared_by__isnull=False).count()
+        reason = f"{to_review} screening hit(s) to review"
+        if remembered:
+            reason += f" ({remembered} more cleared by remembered clearances)"
+        flag_cases(actor=system_user(), reasons={application.pk: reason}, hold=False)
         application.refresh_from_db()
     return application
 
@@ -494,18 +516,69 @@ def _hit_for_review(hit: Hit) -> Hit:
     return Hit.objects.select_related("party__application").get(pk=hit.pk)
 
 
-def _review_hit(verdict: Callable[..., Hit], *, actor: User, hit: Hit, rationale: str) -> Hit:
+def _review_hit(verdict: Callable[..., Hit], *, actor: User, hit: Hit, rationale: str, **options: Any) -> Hit:
     """Record a reviewer's verdict on a hit, then make the request's determination again."""
-    hit = verdict(actor=actor, hit=_hit_for_review(hit), rationale=rationale)
+    hit = verdict(actor=actor, hit=_hit_for_review(hit), rationale=rationale, **options)
     application = Application.objects.select_for_update().get(pk=hit.party.application_id)
     refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
     return hit
 
 
 @transaction.atomic
-def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
-    """Clear a false positive; the determination is made again without it."""
-    return _review_hit(hit_services.clear_hit, actor=actor, hit=hit, rationale=rationale)
+def clear_hit(*, actor: User, hit: Hit, rationale: str, remember: bool = False) -> Hit:
+    """Clear a false positive; the determination is made again without it.
+
+    With `remember`, later hits of the same party identity on the same entity arrive cleared
+    (`licensing.clearances`).
+    """
+    return _review_hit(hit_services.clear_hit, actor=actor, hit=hit, rationale=rationale, remember=remember)
+
+
+@transaction.atomic
+def revoke_clearance(*, actor: User, clearance: RememberedClearance, reason: str) -> RememberedClearance:
+    """A Compliance admin withdraws a remembered clearance; the hits it cleared on open cases reopen now.
+
+    Each reopened hit says which clearance no longer applies and why, and its case goes back in
+    front of a reviewer, on hold, as a new hit would put it. Hits on decided cases keep their
+    record as it was: the decision was made on it.
+    """
+    if not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only Compliance admins revoke remembered clearances.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the clearance is revoked: reviewers and auditors read this."})
+    clearance = RememberedClearance.objects.select_for_update().select_related("application").get(pk=clearance.pk)
+    if clearance.revoked_at is not None:
+        raise Conflict(f"Remembered clearance #{clearance.pk} was already revoked.")
+    clearance.revoked_at = timezone.now()
+    clearance.revoked_by = actor
+    clearance.revoke_reason = reason
+    attribute(clearance, actor, f"Revoked: {reason}")
+    clearance.save()
+    hits = list(
+        Hit.objects.select_for_update(of=("self",))
+        .filter(cleared_by=clearance, status=Hit.Status.CLEARED, party__application__in=Application.objects.open())
+        .select_related("party")
+        .order_by("pk")
+    )
+    note = clearances.lapsed_note(clearance, f"it was revoked by {actor.username}: {reason}")
+    for hit in hits:
+        hit.transition(Hit.Action.REOPEN)
+        hit.cleared_by = None
+        hit.lapsed_clearance = clearance
+        hit.clearance_note = note
+        hit.rationale = ""
+        hit.reviewed_at = None
+        attribute(hit, actor, f"Reopened: remembered clearance #{clearance.pk} revoked")
+    save_with_history(
+        hits, ["status", "cleared_by_id", "lapsed_clearance_id", "clearance_note", "rationale", "reviewed_at"]
+    )
+    if hits:
+        # The system account puts the cases on hold (only reviewers and it flag cases); the
+        # reason names the admin who revoked.
+        reasons = dict.fromkeys({hit.party.application_id for hit in hits}, note)
+        flag_cases(actor=system_user(), reasons=reasons, hold=True)
+    return clearance
 
 
 @transaction.atomic

@@ -21,6 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
+    path("impact/threshold/", views.threshold_impact, name="threshold_impact"),
+    path("clearances/", views.clearances, name="clearances"),
+    path("clearances/<int:pk>/", views.clearance, name="clearance"),
+    path("clearances/<int:pk>/revoke/", views.clearance_revoke, name="clearance_revoke"),
     path("<int:pk>/case-file/", exports.case_file, name="case_file"),
     path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),
 ]

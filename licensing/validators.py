@@ -8,6 +8,7 @@ column would otherwise break every list that shows it.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +62,35 @@ def validate_country(value: str) -> None:
         raise ValidationError(
             f"{value!r} is not an ISO 3166 two-letter country code (e.g. CA, CN, DE).", code="country"
         )
+
+
+MAX_ID_NUMBERS = 1000
+_BIRTH_DATE = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
+
+
+def validate_birth_date(value: str) -> None:
+    """A full date (YYYY-MM-DD) or a year (YYYY), as lists give them."""
+    value = (value or "").strip()
+    if not value:
+        return
+    if not _BIRTH_DATE.match(value):
+        raise ValidationError("Give the date of birth as YYYY-MM-DD, or the year alone as YYYY.", code="birth_date")
+    if len(value) == 10:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(f"{value} is not a date.", code="birth_date") from None
+    if not 1850 <= int(value[:4]) <= date.today().year:
+        raise ValidationError("The year of birth is out of range.", code="birth_date")
+
+
+def country_codes(value: str) -> list[str]:
+    return [code.upper() for code in re.split(r"[\s,;]+", value or "") if code]
+
+
+def validate_nationalities(value: str) -> None:
+    for code in country_codes(value):
+        validate_country(code)
 
 
 def validate_positive(value: Decimal) -> None:

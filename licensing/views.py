@@ -14,25 +14,32 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from lib.errors import Conflict
 from lib.permissions import role_required
 from lib.roles import Role, has_role
+from licensing import impact as impact_of
 from licensing import services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
+    ClearanceSearchForm,
+    ClearForm,
     DecisionForm,
     DocumentForm,
     LineItemFormSet,
     PartyFormSet,
     RationaleForm,
+    RevokeForm,
+    ThresholdPreviewForm,
     WithdrawForm,
     application_data,
 )
-from licensing.models import Application, Document, Hit
+from licensing.models import Application, Document, Hit, RememberedClearance
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
 
@@ -146,7 +153,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
     may_review = has_role(user, Role.REVIEWER) and application.applicant_id != user.pk
     hits = (
         Hit.objects.filter(party__application=application)
-        .select_related("party", "entity", "reviewed_by")
+        .select_related("party", "entity", "reviewed_by", "cleared_by__application", "lapsed_clearance")
         .order_by("party_id", "-score")
     )
     context = {
@@ -298,14 +305,14 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("licensing:detail", pk=pk)
 
 
-def _review_hit(request: HttpRequest, pk: int, service: Callable[..., Hit], verb: str) -> HttpResponse:
+def _review_hit(request: HttpRequest, pk: int, service: Callable[..., Hit], verb: str, **options: Any) -> HttpResponse:
     visible = Hit.objects.filter(party__application__in=Application.objects.for_user(request.user))
     hit = get_object_or_404(visible.select_related("party"), pk=pk)
     form = RationaleForm(request.POST)
     rationale = form.cleaned_data["rationale"] if form.is_valid() else ""
     _attempt(
         request,
-        lambda: service(actor=_user(request), hit=hit, rationale=rationale),
+        lambda: service(actor=_user(request), hit=hit, rationale=rationale, **options),
         success=f"Hit on {hit.party.name} {verb}.",
     )
     return redirect("licensing:detail", pk=hit.party.application_id)
@@ -314,7 +321,10 @@ def _review_hit(request: HttpRequest, pk: int, service: Callable[..., Hit], verb
 @require_POST
 @role_required(Role.REVIEWER)
 def hit_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    return _review_hit(request, pk, services.clear_hit, "cleared as a false positive")
+    form = ClearForm(request.POST)
+    remember = bool(form.is_valid() and form.cleaned_data["remember"])
+    verb = "cleared as a false positive" + (" and remembered" if remember else "")
+    return _review_hit(request, pk, services.clear_hit, verb, remember=remember)
 
 
 @require_POST
@@ -327,3 +337,77 @@ def hit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.acknowledge_hit, "acknowledged")
+
+
+CLEARANCE_READERS = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
+
+
+@role_required(*CLEARANCE_READERS)
+def clearances(request: HttpRequest) -> HttpResponse:
+    """Remembered clearances, searchable by party, entity or case, newest first."""
+    form = ClearanceSearchForm(request.GET or None)
+    rows = RememberedClearance.objects.all()
+    if form.is_valid():
+        rows = rows.search(form.cleaned_data["q"]).with_state(form.cleaned_data["state"])
+    rows = (
+        rows.select_related("entity", "application", "created_by")
+        .annotate(cleared_count=Count("cleared_hits", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "licensing/clearances.html", {"form": form, "page": page, "querystring": query.urlencode()})
+
+
+@role_required(*CLEARANCE_READERS)
+def clearance(request: HttpRequest, pk: int) -> HttpResponse:
+    """One remembered clearance: its evidence, the hits it cleared and its history."""
+    item = get_object_or_404(
+        RememberedClearance.objects.select_related("entity", "application", "created_by", "revoked_by"), pk=pk
+    )
+    uses = (
+        Hit.history.filter(cleared_by_id=item.pk)
+        .order_by("-history_date")
+        .values("id", "party_id", "history_date", "history_change_reason", "status", "history_user__username")[:200]
+    )
+    hits = (
+        Hit.objects.filter(Q(cleared_by=item) | Q(lapsed_clearance=item))
+        .select_related("party__application")
+        .order_by("-updated_at")
+    )
+    context = {
+        "clearance": item,
+        "hits": hits,
+        "uses": list(uses),
+        "history": item.history.select_related("history_user").order_by("-history_date"),
+        "may_revoke": has_role(request.user, Role.COMPLIANCE_ADMIN) and item.revoked_at is None,
+        "revoke_form": RevokeForm(),
+    }
+    return render(request, "licensing/clearance.html", context)
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_ADMIN)
+def clearance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(RememberedClearance, pk=pk)
+    form = RevokeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        _attempt(
+            request,
+            lambda: services.revoke_clearance(actor=_user(request), clearance=item, reason=reason),
+            success=f"Remembered clearance #{item.pk} revoked; the hits it cleared on open cases are open again.",
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("licensing:clearance", pk=pk)
+
+
+@role_required(Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+def threshold_impact(request: HttpRequest) -> HttpResponse:
+    """What a proposed threshold would do to open requests and licences, before it is saved."""
+    form = ThresholdPreviewForm(request.GET or None)
+    impact = impact_of.preview_threshold(form.cleaned_data["threshold"]) if form.is_valid() else None
+    context = {"form": form, "impact": impact, "may_save": has_role(request.user, Role.COMPLIANCE_ADMIN)}
+    return render(request, "licensing/threshold_impact.html", context)

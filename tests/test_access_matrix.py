@@ -53,6 +53,7 @@ class World:
     batch: Any
     rescreen: Any
     import_job: Any
+    clearance: Any  # remembered from another request's hit, so clearing ours is still possible
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ def _version(w: World) -> dict[str, Any]:
 
 def _rescreen(w: World) -> dict[str, Any]:
     return {"pk": w.rescreen.pk}
+
+
+def _clearance(w: World) -> dict[str, Any]:
+    return {"pk": w.clearance.pk}
 
 
 def _import_job(w: World) -> dict[str, Any]:
@@ -156,6 +161,10 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:threshold_impact": [page("GET", ADMIN_AUDITOR)],
+    "licensing:clearances": [page("GET", READERS)],
+    "licensing:clearance": [page("GET", READERS, _clearance)],
+    "licensing:clearance_revoke": [page("POST", ONLY_ADMIN, _clearance)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -165,6 +174,7 @@ MATRIX: dict[str, list[Rule]] = {
     "compliance:batch-status": [page("GET", OWNER_ADMIN_AUDITOR, _batch)],
     "compliance:batch-download": [page("GET", OWNER_ADMIN_AUDITOR, _batch)],
     "compliance:settings": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
+    "compliance:clearance-settings": [page("POST", ONLY_ADMIN)],
     "compliance:rescreens": [page("GET", ADMIN_AUDITOR), page("POST", ONLY_ADMIN)],
     "compliance:rescreens-status": [page("GET", ADMIN_AUDITOR)],
     "compliance:rescreen-retry": [page("POST", ONLY_ADMIN, _rescreen)],
@@ -191,6 +201,10 @@ MATRIX: dict[str, list[Rule]] = {
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-threshold-impact": [api("GET", ADMIN_AUDITOR)],
+    "api-clearances": [api("GET", READERS)],
+    "api-clearance": [api("GET", READERS, _clearance)],
+    "api-clearance-revoke": [api("POST", ONLY_ADMIN, _clearance)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
     "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
@@ -270,13 +284,23 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         kind=RescreenJob.Kind.FULL, reason="access matrix"
     )
     from entities.models import ImportJob
+    from licensing.models import RememberedClearance
 
+    other = services.submit(
+        actor=sales, application=file_request(sales, end_user="Huawei Technologies Co Ltd", submit=False)
+    )
+    other_hit = Hit.objects.get(party__application=other)
+    other_hit.license_policy = "case_by_case"
+    other_hit.save()
+    services.clear_hit(actor=users[REVIEWER], hit=other_hit, rationale="not them", remember=True)
+    clearance = RememberedClearance.objects.get()
     import_job = ImportJob.objects.create(
         created_by=users[ADMIN], filename="list.csv", file=SimpleUploadedFile("list.csv", b"name\n"), dry_run=True
     )
     return World(
         users=users,
         import_job=import_job,
+        clearance=clearance,
         submitted=submitted,
         draft=draft,
         document=document,

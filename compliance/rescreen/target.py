@@ -15,7 +15,7 @@ from typing import Protocol
 
 from django.contrib.auth.models import User
 
-from compliance.matcher import Index, Match
+from compliance.matcher import Index, Match, Person
 
 
 class Subject(Protocol):
@@ -32,6 +32,11 @@ class Subject(Protocol):
 
     @property
     def address(self) -> str: ...
+
+    @property
+    def person(self) -> Person | None:
+        """Birth date, nationalities and documents, for a subject that is a person."""
+        ...
 
 
 @dataclass
