@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
@@ -73,3 +74,18 @@ class EntityRecord:
 
     def changed_fields(self, other: EntityRecord) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+
+def identity_digest(name: str, aliases: Iterable[str], addresses: Iterable[Sequence[str]]) -> str:
+    """Digest of what identifies a listed party: its name, aliases and addresses (country included).
+
+    A reviewer's "false positive" rests on exactly these; a changed licence requirement, remark
+    or Federal Register citation does not make the party someone else. Order-free, so a source
+    that reorders its aliases changes nothing.
+    """
+    payload = [
+        " ".join(name.casefold().split()),
+        sorted(" ".join(a.casefold().split()) for a in aliases),
+        sorted([" ".join(str(part).casefold().split()) for part in address] for address in addresses),
+    ]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

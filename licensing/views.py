@@ -32,6 +32,7 @@ from licensing.forms import (
     WithdrawForm,
     application_data,
 )
+from licensing.hits import earlier_verdicts
 from licensing.models import Application, Document, Hit
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
@@ -144,11 +145,14 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
     user = _user(request)
     is_owner = application.applicant_id == user.pk and has_role(user, Role.SALES)
     may_review = has_role(user, Role.REVIEWER) and application.applicant_id != user.pk
-    hits = (
+    hits = list(
         Hit.objects.filter(party__application=application)
         .select_related("party", "entity", "reviewed_by")
         .order_by("party_id", "-score")
     )
+    verdicts = earlier_verdicts(hits)
+    for hit in hits:
+        hit.earlier_verdicts = verdicts.get(hit.pk, [])  # type: ignore[attr-defined]
     context = {
         "application": application,
         "parties": application.parties.all(),
