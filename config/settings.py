@@ -139,6 +139,8 @@ LIST_UPLOAD_MAX_BYTES = envint("LIST_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 # The list version records what changed and the job keeps the file's SHA-256, so the raw file is
 # needed only to answer "show me the file": raise this where the audit policy keeps it longer.
 IMPORT_FILE_RETENTION_DAYS = envint("IMPORT_FILE_RETENTION_DAYS", 30)
+# A dry run's file waits this long for an admin to apply it from the preview, then goes.
+IMPORT_DRY_RUN_FILE_HOURS = envint("IMPORT_DRY_RUN_FILE_HOURS", 24)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")

@@ -225,8 +225,9 @@ class ImportJob(models.Model):
 
     The list change itself is recorded as a ListVersion; this row is the upload's progress and
     outcome. The file of an import that changed the list is kept IMPORT_FILE_RETENTION_DAYS for
-    audit, then purged; a dry run's or a failed import's file, which changed nothing, is purged
-    as soon as the job ends. The SHA-256 of every uploaded file outlives the file, so a copy
+    audit, then purged; a failed import's file, which changed nothing, is purged as soon as the
+    job ends, and a dry run's once it is applied (copied into the import that applies it) or after
+    IMPORT_DRY_RUN_FILE_HOURS, whichever comes first. The SHA-256 of every uploaded file outlives the file, so a copy
     kept elsewhere can still be shown to be the one imported.
     """
 
@@ -264,6 +265,14 @@ class ImportJob(models.Model):
         default=dict, blank=True, help_text="SHA-256 of each uploaded file by its stored name; kept after the purge."
     )
     files_purged_at = models.DateTimeField(null=True, blank=True, help_text="When the uploaded files were deleted.")
+    # An import started from a dry run's result ("apply this file"): the previewed file, imported
+    # without a second upload, with the pairings the admin rejected on the preview.
+    applied_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_as"
+    )
+    rejected_pairings = models.JSONField(
+        default=list, blank=True, help_text="Pairings (removed row > added key) an admin ruled are not one entry."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -284,7 +293,19 @@ class ImportJob(models.Model):
         """When the daily purge deletes the files of this job (None while it runs or once purged)."""
         if self.files_purged_at is not None or self.finished_at is None:
             return None
+        if self.dry_run:
+            return self.finished_at + timedelta(hours=settings.IMPORT_DRY_RUN_FILE_HOURS)
         return self.finished_at + timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+
+    @property
+    def can_be_applied(self) -> bool:
+        """A finished dry run whose file is still here and that nobody has applied yet."""
+        return (
+            self.dry_run
+            and self.status == self.Status.DONE
+            and self.files_purged_at is None
+            and not ImportJob.objects.filter(applied_from=self).exists()
+        )
 
     @property
     def percent(self) -> int | None:

@@ -130,6 +130,7 @@ MATRIX: dict[str, list[Rule]] = {
     "entities:import": [page("GET", ONLY_ADMIN), page("POST", ONLY_ADMIN)],
     "entities:import_job": [page("GET", ONLY_ADMIN, _import_job)],
     "entities:import_job_status": [page("GET", ONLY_ADMIN, _import_job)],
+    "entities:import_apply": [page("POST", ONLY_ADMIN, _import_job)],
     # Licence requests: Sales their own, reviewers decide, auditors and admins read.
     "licensing:mine": [page("GET", ANY_SALES)],
     "licensing:create": [page("GET", ANY_SALES), page("POST", ANY_SALES)],
