@@ -144,6 +144,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:document_upload": [page("POST", OWNER, _draft)],
     "licensing:document": [page("GET", OWNER_AND_READERS, _document)],
     "licensing:document_delete": [page("POST", OWNER, _draft_document)],
+    "licensing:hits_review": [page("POST", ONLY_REVIEWER, _app)],
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
