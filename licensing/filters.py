@@ -38,6 +38,7 @@ class ApplicationFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices,
         label="Status",
+        help_text="None chosen: the open requests, or every status when searching.",
         widget=forms.SelectMultiple(attrs={"size": 4}),
         # A status is a column of the request itself, so no join can repeat a row: without this,
         # django-filter's default DISTINCT makes PostgreSQL count hits for every open request

@@ -262,18 +262,14 @@ def document(request: HttpRequest, pk: int, doc: int) -> HttpResponseBase:
 @role_required(*READ_ALL)
 def queue(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
-    if "status" not in params and not params.get("q", "").strip():
-        # The working queue is the open requests; a search (an auditor's) looks through them all.
-        params.setlist("status", list(OPEN_STATUSES))
     if "ordering" not in params:
         params["ordering"] = "submitted_at"
-    base = (
-        Application.objects.for_user(request.user)
-        .with_hit_counts()
-        .with_licence_status()
-        .select_related("applicant", "assigned_to")
-        .only(*QUEUE_COLUMNS)
-    )
+    base = Application.objects.for_user(request.user)
+    if not params.getlist("status") and not params.get("q", "").strip():
+        # The working queue is the open requests; a search (an auditor's) looks through them all.
+        # Applied here rather than as the form's default, so the search form never sends it back.
+        base = base.filter(status__in=OPEN_STATUSES)
+    base = base.with_hit_counts().with_licence_status().select_related("applicant", "assigned_to").only(*QUEUE_COLUMNS)
     filterset = ApplicationFilter(params, queryset=base, request=request)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(

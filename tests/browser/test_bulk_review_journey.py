@@ -35,7 +35,7 @@ def test_a_reviewer_clears_three_hits_at_once(page: Page) -> None:
     page.goto(f"/licensing/{case.pk}/")
     expect(page.get_by_role("heading", name=re.compile(rf"Listed as {re.escape(NAME)}"))).to_be_visible()
     for hit in hits:
-        page.get_by_label(re.compile(rf"^Tick hit {hit.pk} ")).check()
+        page.get_by_role("checkbox", name=re.compile(rf"Tick hit {hit.pk} \(")).check()
     page.get_by_label("Rationale for the ticked hits").fill("Our customer is a university lab in Xi'an, not this firm")
     page.get_by_role("button", name="Clear ticked hits as false positives").click()
 
