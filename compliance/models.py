@@ -179,6 +179,9 @@ class RescreenChunk(models.Model):
     entity_ids = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
     hits_found = models.PositiveIntegerField(default=0)
+    # Hits this chunk opened for a reviewer: announced together when the whole job is done, so
+    # a list change sends each person one e-mail, however many chunks found its cases.
+    new_hit_ids = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

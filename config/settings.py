@@ -161,6 +161,8 @@ PDF_FONT_CACHE_DIR = os.environ.get("PDF_FONT_CACHE_DIR", "")
 # than this is refused rather than imported (the 2022 CSL CSV is about 10 MB).
 LIST_SOURCE_MAX_BYTES = envint("LIST_SOURCE_MAX_BYTES", 200 * 1024 * 1024)
 LIST_SOURCE_TIMEOUT_SECONDS = envint("LIST_SOURCE_TIMEOUT_SECONDS", 60)
+# A dry run's file waits this long for an admin to apply it from the preview, then goes.
+IMPORT_DRY_RUN_FILE_HOURS = envint("IMPORT_DRY_RUN_FILE_HOURS", 24)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearance@localhost")

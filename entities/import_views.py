@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from entities.forms_import import ImportForm
-from entities.importers.jobs import live_progress, retry_job, start_import_job
+from entities.importers.jobs import PreviewNotApplicable, apply_dry_run, live_progress, retry_job, start_import_job
 from entities.models import ImportJob
 from lib.permissions import role_required
 from lib.progress import progress_item
@@ -48,6 +48,21 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
         },
     )
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_ADMIN)
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply a dry run's file; the pairings left unticked on the preview are rejected."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    kept = set(request.POST.getlist("pairing"))
+    rejected = [str(p["token"]) for p in job.result.get("paired", []) if str(p["token"]) not in kept]
+    try:
+        applying = apply_dry_run(actor=request.user, job=job, rejected_pairings=rejected)  # type: ignore[arg-type]
+    except PreviewNotApplicable as exc:
+        messages.error(request, str(exc))
+        return redirect("entities:import_job", pk=job.pk)
+    return redirect("entities:import_job", pk=applying.pk)
 
 
 @role_required(Role.COMPLIANCE_ADMIN)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from entities.records import identity_digest
+
 
 class EntityType(models.TextChoices):
     ENTITY = "entity", "Entity"
@@ -151,6 +153,17 @@ class Entity(models.Model):
     def countries(self) -> list[str]:
         return sorted({a.country for a in self.addresses.all() if a.country})
 
+    def identity_hash(self) -> str:
+        """What a reviewer's clearance of a hit on this entity rests on (`identity_digest`).
+
+        Reads aliases and addresses: prefetch them when hashing many entities.
+        """
+        return identity_digest(
+            self.name,
+            (a.name for a in self.aliases.all()),
+            ((a.address, a.city, a.state, a.postal_code, a.country) for a in self.addresses.all()),
+        )
+
 
 class Alias(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
@@ -212,8 +225,9 @@ class ImportJob(models.Model):
 
     The list change itself is recorded as a ListVersion; this row is the upload's progress and
     outcome. The file of an import that changed the list is kept IMPORT_FILE_RETENTION_DAYS for
-    audit, then purged; a dry run's or a failed import's file, which changed nothing, is purged
-    as soon as the job ends. The SHA-256 of every uploaded file outlives the file, so a copy
+    audit, then purged; a failed import's file, which changed nothing, is purged as soon as the
+    job ends, and a dry run's once it is applied (copied into the import that applies it) or after
+    IMPORT_DRY_RUN_FILE_HOURS, whichever comes first. The SHA-256 of every uploaded file outlives the file, so a copy
     kept elsewhere can still be shown to be the one imported.
     """
 
@@ -251,6 +265,14 @@ class ImportJob(models.Model):
         default=dict, blank=True, help_text="SHA-256 of each uploaded file by its stored name; kept after the purge."
     )
     files_purged_at = models.DateTimeField(null=True, blank=True, help_text="When the uploaded files were deleted.")
+    # An import started from a dry run's result ("apply this file"): the previewed file, imported
+    # without a second upload, with the pairings the admin rejected on the preview.
+    applied_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="applied_as"
+    )
+    rejected_pairings = models.JSONField(
+        default=list, blank=True, help_text="Pairings (removed row > added key) an admin ruled are not one entry."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -279,7 +301,19 @@ class ImportJob(models.Model):
         """When the daily purge deletes the files of this job (None while it runs or once purged)."""
         if self.files_purged_at is not None or self.finished_at is None:
             return None
+        if self.dry_run:
+            return self.finished_at + timedelta(hours=settings.IMPORT_DRY_RUN_FILE_HOURS)
         return self.finished_at + timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+
+    @property
+    def can_be_applied(self) -> bool:
+        """A finished dry run whose file is still here and that nobody has applied yet."""
+        return (
+            self.dry_run
+            and self.status == self.Status.DONE
+            and self.files_purged_at is None
+            and not ImportJob.objects.filter(applied_from=self).exists()
+        )
 
     @property
     def percent(self) -> int | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 
@@ -77,3 +78,16 @@ class EntityRecord:
 
 _HASHED_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name != "key")
 _ENTITY_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name not in {"aliases", "addresses"})
+def identity_digest(name: str, aliases: Iterable[str], addresses: Iterable[Sequence[str]]) -> str:
+    """Digest of what identifies a listed party: its name, aliases and addresses (country included).
+
+    A reviewer's "false positive" rests on exactly these; a changed licence requirement, remark
+    or Federal Register citation does not make the party someone else. Order-free, so a source
+    that reorders its aliases changes nothing.
+    """
+    payload = [
+        " ".join(name.casefold().split()),
+        sorted(" ".join(a.casefold().split()) for a in aliases),
+        sorted([" ".join(str(part).casefold().split()) for part in address] for address in addresses),
+    ]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

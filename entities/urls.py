@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("versions/<int:number>/", views.version_detail, name="version_detail"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/<int:pk>/apply/", import_views.import_apply, name="import_apply"),
     path("import/<int:pk>/status/", import_views.import_job_status, name="import_job_status"),
     path("import/<int:pk>/retry/", import_views.import_job_retry, name="import_job_retry"),
 ]

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from licensing.models import Application, ApplicationQuerySet
+from licensing.models import Application, ApplicationQuerySet, Hit, Party
 from licensing.status import Status
 
 HITS_CHOICES = [
@@ -29,9 +29,16 @@ ORDERING = (
 
 
 class ApplicationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Reference, party name or listed entity name; searches every status unless one is chosen.",
+        max_length=200,
+    )
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices,
         label="Status",
+        help_text="None chosen: the open requests, or every status when searching.",
         widget=forms.SelectMultiple(attrs={"size": 4}),
         # A status is a column of the request itself, so no join can repeat a row: without this,
         # django-filter's default DISTINCT makes PostgreSQL count hits for every open request
@@ -63,6 +70,15 @@ class ApplicationFilter(django_filters.FilterSet):
     class Meta:
         model = Application
         fields: list[str] = []
+
+    def filter_search(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
+        """Requests whose reference, a party's name, or a hit's listed entity contains `value`."""
+        value = value.strip()
+        if not value:
+            return queryset
+        parties = Party.objects.filter(name__icontains=value).values("application_id")
+        listed = Hit.objects.filter(entity__name__icontains=value).values("party__application_id")
+        return queryset.filter(Q(reference__icontains=value) | Q(pk__in=parties) | Q(pk__in=listed))
 
     def filter_hits(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
         if value == "open":

@@ -2,7 +2,7 @@
 
 `record_hits` is the one way hits are written (submit-time screening here, re-screening through
 `licensing.rescreening`): an upsert on (party, entity) that remembers a reviewer's verdict for as
-long as neither the party nor the listed entity has changed. `record_hit` does the same for one
+long as what it rested on holds (see `_refresh`). `record_hit` does the same for one
 pair; `record_hits` falls back to it when a concurrent screening inserted a pair first.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -69,37 +70,64 @@ def _reopen(hit: Hit) -> None:
 
 
 def _refresh(
-    hit: Hit, snapshot: dict[str, Any], *, fingerprint: str, identity: str, entity_hash: str, reason: str, today: date
+    hit: Hit,
+    snapshot: dict[str, Any],
+    *,
+    fingerprint: str,
+    identity: str,
+    entity_hash: str,
+    record_hash: str,
+    reason: str,
+    today: date,
 ) -> str:
     """Apply a new screening of an existing hit; returns the change reason.
 
-    A reviewed hit (cleared or confirmed) keeps its verdict while the party's fingerprint and the
-    entity's content hash are unchanged; if either changed, the verdict no longer applies and the
-    hit is opened again for review. A hit cleared by a remembered clearance keeps it while the
-    clearance still applies (same party identity, same entity record, review date not passed, not
-    revoked), and otherwise reopens saying why. A hit a list change resolved (delisted, or no
-    longer matching, acknowledged or not) that matches again is reopened too.
+    A verdict stands for as long as what it rested on holds:
+    - a clearance ("not this party") rests on both records' identities, so it reopens when the
+      party's own details change or the entity's names, aliases or addresses (country included)
+      change (`Entity.identity_hash`); a new licence requirement or citation leaves it cleared;
+    - a confirmation ("this party is the listed entity") rests on the party alone: an entity
+      that gains an alias or an address is still the entity the reviewer confirmed, so only a
+      change to the party's details reopens it;
+    - a hit cleared by a remembered clearance keeps it while the clearance still applies (same
+      party identity, same entity record (`record_hash`), review date not passed, not revoked),
+      and otherwise reopens saying why.
+    A hit a list change resolved (delisted, or no longer matching, acknowledged or not) that
+    matches again is reopened too. The verdict reopened stays in the hit's history, which the
+    case page shows as its earlier verdicts.
     """
-    unchanged = hit.party_fingerprint == fingerprint and hit.entity_hash == entity_hash
+    party_changed = hit.party_fingerprint != fingerprint
+    entity_changed = hit.entity_hash != entity_hash
     for name, value in snapshot.items():
         setattr(hit, name, value)
     prior = hit.cleared_by if hit.cleared_by_id is not None and hit.status == Hit.Status.CLEARED else None
     if prior is not None:
         lapse = prior.lapse_reason(
-            identity_key=identity, country=hit.party.country, entity_hash=entity_hash, today=today
+            identity_key=identity, country=hit.party.country, entity_hash=record_hash, today=today
         )
         if lapse is not None:
             reason = f"Reopened: remembered clearance #{prior.pk} no longer applies"
             _reopen(hit)
             hit.lapsed_clearance = prior
             hit.clearance_note = clearances.lapsed_note(prior, lapse)
-    elif hit.status in LIST_RESOLVED or (hit.status != Hit.Status.OPEN and not unchanged):
-        what = REOPENED_BECAUSE.get(hit.status, "the party or the entity changed")
-        reason = f"Reopened: {what}"
-        _reopen(hit)
-        # Whatever a remembered clearance said before is history now; `_settle` says it afresh.
-        hit.lapsed_clearance = None
-        hit.clearance_note = ""
+    else:
+        what = ""
+        if hit.status in LIST_RESOLVED:
+            what = REOPENED_BECAUSE[hit.status]
+        elif hit.status == Hit.Status.CLEARED and (party_changed or entity_changed):
+            what = (
+                "the party's details changed"
+                if party_changed
+                else "the listed entity's names, aliases or addresses changed"
+            )
+        elif hit.status == Hit.Status.CONFIRMED and party_changed:
+            what = "the party's details changed"
+        if what:
+            reason = f"Reopened: {what}"
+            _reopen(hit)
+            # Whatever a remembered clearance said before is history now; `_settle` says it afresh.
+            hit.lapsed_clearance = None
+            hit.clearance_note = ""
     hit.party_fingerprint = fingerprint
     hit.entity_hash = entity_hash
     return reason
@@ -166,7 +194,7 @@ def record_hit(
     hit = _locked_hits().filter(party=party, entity=entity).first()
     if hit is None:
         hit = Hit(
-            party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
+            party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.identity_hash(), **snapshot
         )
         why = _settle(
             hit, remembered, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=reason
@@ -187,7 +215,8 @@ def record_hit(
         snapshot,
         fingerprint=fingerprint,
         identity=identity,
-        entity_hash=entity.content_hash,
+        entity_hash=entity.identity_hash(),
+        record_hash=entity.content_hash,
         reason=reason,
         today=today,
     )
@@ -271,7 +300,11 @@ def record_hits(
         hit = existing.get((party.pk, entity.pk))
         if hit is None:
             hit = Hit(
-                party=party, entity=entity, party_fingerprint=fingerprint, entity_hash=entity.content_hash, **snapshot
+                party=party,
+                entity=entity,
+                party_fingerprint=fingerprint,
+                entity_hash=entity.identity_hash(),
+                **snapshot,
             )
             why = _settle(
                 hit, candidates, identity=identity, entity_hash=entity.content_hash, today=today, now=now, reason=reason
@@ -287,7 +320,8 @@ def record_hits(
             snapshot,
             fingerprint=fingerprint,
             identity=identity,
-            entity_hash=entity.content_hash,
+            entity_hash=entity.identity_hash(),
+            record_hash=entity.content_hash,
             reason=reason,
             today=today,
         )
@@ -331,7 +365,9 @@ def with_entities(results: Sequence[tuple[Party, list[Match]]]) -> list[tuple[Pa
 
     An entity removed since the index was built is skipped; the next re-screen settles it.
     """
-    entities = Entity.objects.in_bulk({match.key for _, matches in results for match in matches})
+    keys = {match.key for _, matches in results for match in matches}
+    # Aliases and addresses too: a hit records the entity's identity hash (`_refresh`).
+    entities = Entity.objects.prefetch_related("aliases", "addresses").in_bulk(keys)
     return [(party, entities[m.key], m) for party, matches in results for m in matches if m.key in entities]
 
 
@@ -354,6 +390,54 @@ def screen_parties(*, parties: Iterable[Party], actor: User | None) -> int:
             reason=f"Screened against list version {index.version}",
         )
     return len(found)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A reviewer's ruling on a hit as its history recorded it."""
+
+    status: str
+    label: str
+    reviewer: str
+    at: datetime
+    rationale: str
+
+
+_VERDICTS = (Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED)
+
+
+def earlier_verdicts(hits: Sequence[Hit]) -> dict[int, list[Verdict]]:
+    """Every verdict each hit has had, oldest first, except the one it holds now.
+
+    A hit reopened by a list change or a changed party loses its current verdict, not its past:
+    the next reviewer reads why a colleague cleared or confirmed it before. One query.
+    """
+    labels = dict(Hit.Status.choices)
+    rows = (
+        Hit.history.filter(  # type: ignore[attr-defined]
+            id__in=[hit.pk for hit in hits], status__in=_VERDICTS, reviewed_at__isnull=False
+        )
+        .select_related("reviewed_by")
+        .order_by("history_date", "history_id")
+    )
+    current = {hit.pk: (hit.status, hit.reviewed_at) for hit in hits}
+    seen: set[tuple[int, str, datetime]] = set()
+    verdicts: dict[int, list[Verdict]] = {}
+    for row in rows:
+        mark = (row.id, row.status, row.reviewed_at)
+        if mark in seen or current.get(row.id) == (row.status, row.reviewed_at):
+            continue
+        seen.add(mark)
+        verdicts.setdefault(row.id, []).append(
+            Verdict(
+                status=row.status,
+                label=labels.get(row.status, row.status),
+                reviewer=row.reviewed_by.get_full_name() or row.reviewed_by.username if row.reviewed_by else "",
+                at=row.reviewed_at,
+                rationale=row.rationale,
+            )
+        )
+    return verdicts
 
 
 def _check_reviewer(*, actor: User, hit: Hit) -> None:

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -118,6 +118,11 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
             open_hit_count=count(Hit.Status.OPEN),
             confirmed_hit_count=count(Hit.Status.CONFIRMED),
         )
+
+    def with_licence_status(self) -> ApplicationQuerySet:
+        """Each request's licence status as `licence_status` (None without a licence), in the same
+        query: a list that shows a request's status shows its licence's too (`status_badge`)."""
+        return self.annotate(licence_status=F("licence__status"))
 
 
 class Application(models.Model):

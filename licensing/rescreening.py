@@ -71,9 +71,11 @@ class CaseScreening:
         new = record_hits(found, list_version=list_version, threshold=threshold, actor=actor, reason=reason)
         if new:
             flag_new_hits(new, actor=actor, version=list_version)
-            # Written with the hits, sent after commit: a worker that dies in between loses no e-mail.
-            emails.new_hits(new, unit=unit)
         return Recorded(hits=len(found), new_hits=new)
+
+    def announce(self, hit_ids: Sequence[int], *, unit: str) -> None:
+        # Written in the transaction closing the job, sent after commit: no e-mail is lost.
+        emails.new_hits(hit_ids, unit=unit)
 
     def resolve_unmatched(
         self, entity_ids: Collection[int], entities: Index, *, threshold: float, list_version: int | None, actor: User

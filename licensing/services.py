@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance.index import get_index
@@ -31,6 +32,7 @@ from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import (
+    HIT_AWAITING_ACKNOWLEDGEMENT,
     Application,
     CountryChart,
     Decision,
@@ -520,8 +522,48 @@ def _review_hit(verdict: Callable[..., Hit], *, actor: User, hit: Hit, rationale
     """Record a reviewer's verdict on a hit, then make the request's determination again."""
     hit = verdict(actor=actor, hit=_hit_for_review(hit), rationale=rationale, **options)
     application = Application.objects.select_for_update().get(pk=hit.party.application_id)
-    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
+    _after_review(application, actor=actor)
     return hit
+
+
+def _after_review(application: Application, *, actor: User) -> None:
+    """Make the determination again and, once no hit waits for a reviewer, take down the
+    "needs attention" flag: every reason a case is flagged is a hit to look at (`flag_cases`)."""
+    refresh_determination(application=application, actor=actor, reason="Determination updated after hit review")
+    waiting = Hit.objects.filter(party__application=application).filter(
+        Q(status=Hit.Status.OPEN) | Q(status__in=HIT_AWAITING_ACKNOWLEDGEMENT)
+    )
+    if application.needs_attention and not waiting.exists():
+        application.needs_attention = False
+        application.attention_reason = ""
+        _save(
+            application,
+            actor,
+            "Every hit reviewed: no longer needs attention",
+            update_fields=["needs_attention", "attention_reason", "updated_at"],
+        )
+
+
+REVIEW_VERDICTS: dict[str, Callable[..., Hit]] = {
+    "clear": hit_services.clear_hit,
+    "confirm": hit_services.confirm_hit,
+    "acknowledge": hit_services.acknowledge_hit,
+}
+
+
+@transaction.atomic
+def review_hits(*, actor: User, application: Application, hit_ids: Sequence[int], verdict: str, rationale: str) -> int:
+    """One verdict with one rationale on several hits of one request (three entries of the same
+    name, say): each is recorded as if reviewed on its own, all or none. Returns how many."""
+    if verdict not in REVIEW_VERDICTS:
+        raise ValidationError(f"Unknown verdict {verdict!r}.")
+    hits = list(Hit.objects.filter(pk__in=list(hit_ids), party__application=application).order_by("pk"))
+    if not hits:
+        raise ValidationError("Tick the hits this verdict is for.")
+    for hit in hits:
+        REVIEW_VERDICTS[verdict](actor=actor, hit=hit, rationale=rationale)
+    _after_review(Application.objects.select_for_update().get(pk=application.pk), actor=actor)
+    return len(hits)
 
 
 @transaction.atomic

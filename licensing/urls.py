@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path("<int:pk>/documents/<int:doc>/delete/", views.document_delete, name="document_delete"),
+    path("<int:pk>/hits/review/", views.hits_review, name="hits_review"),
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lib.errors import Conflict
@@ -39,6 +40,7 @@ from licensing.forms import (
     WithdrawForm,
     application_data,
 )
+from licensing.hits import earlier_verdicts
 from licensing.models import Application, Document, Hit, RememberedClearance
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
@@ -79,24 +81,30 @@ def _messages_of(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-def _attempt(request: HttpRequest, action: Callable[[], Any], *, success: str) -> bool:
-    """Run a service; show its refusal as a message. PermissionDenied propagates as a 403."""
+def _attempt(request: HttpRequest, action: Callable[[], Any], *, success: str, where: str = "") -> bool:
+    """Run a service; show its refusal as a message. PermissionDenied propagates as a 403.
+
+    `where` tags the messages with the part of the page the reader is sent back to (the case
+    page shows "hits" messages above the hits, not at the top of a long page).
+    """
     try:
         action()
     except IllegalTransition as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message, extra_tags=where)
         return False
     except ValidationError as exc:
         for message in _messages_of(exc):
-            messages.error(request, message)
+            messages.error(request, message, extra_tags=where)
         return False
-    messages.success(request, success)
+    messages.success(request, success, extra_tags=where)
     return True
 
 
 @role_required(Role.SALES)
 def mine(request: HttpRequest) -> HttpResponse:
-    applications = Application.objects.filter(applicant=request.user.pk).select_related("assigned_to")
+    applications = (
+        Application.objects.filter(applicant=request.user.pk).select_related("assigned_to").with_licence_status()
+    )
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     return render(request, "licensing/mine.html", {"page": page})
 
@@ -151,17 +159,28 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
     user = _user(request)
     is_owner = application.applicant_id == user.pk and has_role(user, Role.SALES)
     may_review = has_role(user, Role.REVIEWER) and application.applicant_id != user.pk
-    hits = (
+    hits = list(
         Hit.objects.filter(party__application=application)
         .select_related("party", "entity", "reviewed_by", "cleared_by__application", "lapsed_clearance")
-        .order_by("party_id", "-score")
+        .prefetch_related("entity__addresses")
+        .order_by("entity__name", "party_id", "-score", "pk")
     )
+    verdicts = earlier_verdicts(hits)
+    hit_groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        hit.earlier_verdicts = verdicts.get(hit.pk, [])  # type: ignore[attr-defined]
+        # Entries of one name (the same company listed in several countries or lists) side by side.
+        hit_groups.setdefault(hit.entity.name, []).append(hit)
     context = {
         "application": application,
         "parties": application.parties.all(),
         "items": application.items.all(),
         "documents": application.documents.all(),
         "hits": hits,
+        "hit_groups": list(hit_groups.items()),
+        "any_reviewable": may_review
+        and application.is_open
+        and any(h.reviewable or h.awaits_acknowledgement for h in hits),
         "decision": getattr(application, "decision", None) if application.is_decided else None,
         "licence": getattr(application, "licence", None) if application.is_decided else None,
         "timeline": build_timeline(application),
@@ -250,16 +269,14 @@ def document(request: HttpRequest, pk: int, doc: int) -> HttpResponseBase:
 @role_required(*READ_ALL)
 def queue(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
-    if "status" not in params:
-        params.setlist("status", list(OPEN_STATUSES))
     if "ordering" not in params:
         params["ordering"] = "submitted_at"
-    base = (
-        Application.objects.for_user(request.user)
-        .with_hit_counts()
-        .select_related("applicant", "assigned_to")
-        .only(*QUEUE_COLUMNS)
-    )
+    base = Application.objects.for_user(request.user)
+    if not params.getlist("status") and not params.get("q", "").strip():
+        # The working queue is the open requests; a search (an auditor's) looks through them all.
+        # Applied here rather than as the form's default, so the search form never sends it back.
+        base = base.filter(status__in=OPEN_STATUSES)
+    base = base.with_hit_counts().with_licence_status().select_related("applicant", "assigned_to").only(*QUEUE_COLUMNS)
     filterset = ApplicationFilter(params, queryset=base, request=request)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(
@@ -314,8 +331,35 @@ def _review_hit(request: HttpRequest, pk: int, service: Callable[..., Hit], verb
         request,
         lambda: service(actor=_user(request), hit=hit, rationale=rationale, **options),
         success=f"Hit on {hit.party.name} {verb}.",
+        where="hits",
     )
-    return redirect("licensing:detail", pk=hit.party.application_id)
+    # Back to the card just reviewed, not the top of a long page.
+    return _to_detail(hit.party.application_id, anchor=f"hit-{hit.pk}")
+
+
+def _to_detail(pk: int, *, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('licensing:detail', args=[pk])}#{anchor}")
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def hits_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Several hits of one request, one verdict, one rationale (the button pressed says which)."""
+    application = _visible(request, pk)
+    form = RationaleForm(request.POST)
+    rationale = form.cleaned_data["rationale"] if form.is_valid() else ""
+    verdict = request.POST.get("verdict", "")
+    ids = [int(value) for value in request.POST.getlist("hits") if value.isdigit()]
+    done = {"clear": "cleared as false positives", "confirm": "confirmed", "acknowledge": "acknowledged"}
+    _attempt(
+        request,
+        lambda: services.review_hits(
+            actor=_user(request), application=application, hit_ids=ids, verdict=verdict, rationale=rationale
+        ),
+        success=f"{len(ids)} hit{'' if len(ids) == 1 else 's'} {done.get(verdict, verdict)}.",
+        where="hits",
+    )
+    return _to_detail(pk, anchor="hits-heading")
 
 
 @require_POST

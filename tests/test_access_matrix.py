@@ -145,6 +145,7 @@ MATRIX: dict[str, list[Rule]] = {
     "entities:import_job": [page("GET", ONLY_ADMIN, _import_job)],
     "entities:import_job_status": [page("GET", ONLY_ADMIN, _import_job)],
     "entities:import_job_retry": [page("POST", ONLY_ADMIN, _import_job)],
+    "entities:import_apply": [page("POST", ONLY_ADMIN, _import_job)],
     # Licence requests: Sales their own, reviewers decide, auditors and admins read.
     "licensing:mine": [page("GET", ANY_SALES)],
     "licensing:create": [page("GET", ANY_SALES), page("POST", ANY_SALES)],
@@ -158,6 +159,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:document_upload": [page("POST", OWNER, _draft)],
     "licensing:document": [page("GET", OWNER_AND_READERS, _document)],
     "licensing:document_delete": [page("POST", OWNER, _draft_document)],
+    "licensing:hits_review": [page("POST", ONLY_REVIEWER, _app)],
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],

@@ -125,8 +125,9 @@ def _run(chunk_id: int) -> ChunkOutcome:
             )
         chunk.done = True
         chunk.hits_found = outcome.hits
+        chunk.new_hit_ids = outcome.new_hits
         chunk.finished_at = timezone.now()
-        chunk.save(update_fields=["done", "hits_found", "finished_at"])
+        chunk.save(update_fields=["done", "hits_found", "new_hit_ids", "finished_at"])
         RescreenJob.objects.filter(pk=job.pk).update(
             done_chunks=F("done_chunks") + 1,
             hits_found=F("hits_found") + outcome.hits,

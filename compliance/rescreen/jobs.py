@@ -204,6 +204,11 @@ def finish_job(job_id: int) -> None:
         job.status = RescreenJob.Status.DONE
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
+        new_hits = [pk for ids in job.chunks.values_list("new_hit_ids", flat=True) for pk in ids]
+        if new_hits:
+            # In the transaction that closes the job: a job is closed once, so each person gets
+            # one e-mail per job (per list change), listing every case it put in front of them.
+            screening_target().announce(sorted(new_hits), unit=f"rescreen-job-{job.pk}")
 
 
 @transaction.atomic

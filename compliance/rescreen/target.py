@@ -70,10 +70,15 @@ class ScreeningTarget(Protocol):
         reason: str,
         unit: str,
     ) -> Recorded:
-        """Record every match as a hit and act on the new ones (flag the case, e-mail people).
+        """Record every match as a hit and act on the new ones (flag the case).
 
-        `unit` names the unit of work (a chunk), so running it twice writes each e-mail once.
+        `unit` names the unit of work (a chunk). Returns the hits that are new for a reviewer;
+        the job announces them all at once when it is done (`announce`).
         """
+        ...
+
+    def announce(self, hit_ids: Sequence[int], *, unit: str) -> None:
+        """Tell people about the new hits of a whole job: one e-mail per person, once per `unit`."""
         ...
 
     def resolve_unmatched(

@@ -5,21 +5,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 
 from entities.importers.common import ImportFormatError
 from entities.importers.service import import_list
-from entities.models import ImportJob
+from entities.models import ImportJob, ListVersion
+from lib.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,68 @@ def start_import_job(
     return job
 
 
+class PreviewNotApplicable(Conflict):
+    """A dry run that cannot be applied (any more); the message says why."""
+
+
+@transaction.atomic
+def apply_dry_run(*, actor: User, job: ImportJob, rejected_pairings: Collection[str] = ()) -> ImportJob:
+    """Import the file a dry run previewed, without a second upload ("apply this file").
+
+    The preview was computed against the list as it stood then; if the list changed since, what
+    the admin saw is no longer what would happen, so they preview again. Each dry run is applied
+    once: a second click finds it applied. `rejected_pairings` are the pairings the admin ruled
+    are not one entry (`entities.importers.pairing`); they import as a removal and an addition.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.dry_run or job.status != ImportJob.Status.DONE:
+        raise PreviewNotApplicable("Only a finished dry run can be applied.")
+    applied = ImportJob.objects.filter(applied_from=job).first()
+    if applied is not None:
+        raise PreviewNotApplicable(f"This dry run was already applied (import {applied.pk}).")
+    if job.files_purged_at is not None:
+        raise PreviewNotApplicable("This dry run's file has been deleted; upload it again.")
+    previewed_on = job.result.get("based_on_version")
+    if previewed_on is not None and previewed_on != ListVersion.current_number():
+        raise PreviewNotApplicable(
+            f"The list changed since this preview (version {previewed_on}, now {ListVersion.current_number()}): "
+            "run the dry run again to see what the file would do now."
+        )
+    offered = {str(pairing["token"]) for pairing in job.result.get("paired", [])}
+    applying = ImportJob(
+        created_by=actor,
+        filename=job.filename,
+        fmt=job.fmt,
+        dry_run=False,
+        applied_from=job,
+        rejected_pairings=sorted(set(rejected_pairings) & offered),
+        file_digests=job.file_digests,
+    )
+    # A copy of its own: the applied file is kept for audit, the preview's goes with the preview.
+    for name in ("file", "alt_file", "add_file"):
+        stored = getattr(job, name)
+        if stored.name:
+            with stored.open("rb") as handle:
+                getattr(applying, name).save(PurePosixPath(stored.name).name, File(handle), save=False)
+    applying.save()
+    transaction.on_commit(lambda: _run_async(applying.pk))
+    transaction.on_commit(lambda: _purge_quietly(job))
+    return applying
+
+
+def _run_async(job_id: int) -> None:
+    from entities.tasks import run_import_job
+
+    run_import_job.delay(job_id)
+
+
+def _purge_quietly(job: ImportJob) -> None:
+    try:
+        purge_job_files(job)
+    except OSError:
+        logger.exception("could not delete the files of import job %s; the daily purge retries", job.pk)
+
+
 def run_job(job_id: int) -> ImportJob:
     """Run one queued import; a job already started (a redelivered task) is left alone."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
@@ -71,6 +137,7 @@ def run_job(job_id: int) -> ImportJob:
             dry_run=job.dry_run,
             progress=reporter.report,
             display_name=job.filename,
+            rejected_pairings=job.rejected_pairings,
         )
     except ImportFormatError as exc:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)
@@ -89,10 +156,11 @@ def run_job(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.stage = ""
     job.save()
-    if not job.changed_the_list and not job.retryable:
-        # A dry run or a refused file changed nothing: its file has nothing to prove, so it goes
-        # now. A file whose import failed for another reason (the database was busy, the worker
-        # died) is kept until the retention purge, so the admin can retry without uploading it again.
+    if job.status == ImportJob.Status.FAILED and not job.retryable:
+        # A refused file changed nothing: its file has nothing to prove, so it goes now. A file
+        # whose import failed for another reason (the database was busy, the worker died) is kept
+        # until the retention purge, so the admin can retry without uploading it again; a dry
+        # run's stays a while, so the admin can apply it from the preview.
         try:
             purge_job_files(job)
         except OSError:
@@ -163,12 +231,16 @@ def purge_import_files(*, now: datetime | None = None) -> list[int]:
     The list version records what an import changed and the job keeps each file's SHA-256; the
     raw file is kept only for the retention period. Idempotent: a purged job is skipped.
     """
-    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
-    due = ImportJob.objects.filter(
-        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED],
-        finished_at__lt=cutoff,
-        files_purged_at__isnull=True,
-    ).order_by("finished_at")
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    preview_cutoff = now - timedelta(hours=settings.IMPORT_DRY_RUN_FILE_HOURS)
+    due = (
+        ImportJob.objects.filter(
+            status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED], files_purged_at__isnull=True
+        )
+        .filter(Q(finished_at__lt=cutoff) | Q(dry_run=True, finished_at__lt=preview_cutoff))
+        .order_by("finished_at")
+    )
     purged: list[int] = []
     for job in due:
         try:

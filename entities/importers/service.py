@@ -19,7 +19,7 @@ and re-screening is triggered per version. The result says so (`version_number` 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,7 @@ from entities.importers.common import ImportFormatError, ParsedList, ProgressCal
 from entities.importers.csl import parse_csv, parse_json
 from entities.importers.ofac import parse_ofac
 from entities.importers.un import parse_un
+from entities.importers.pairing import Pairing, pair_renamed
 from entities.keys import name_key
 from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import EntityRecord
@@ -105,6 +106,13 @@ class ImportResult:
     # Hand-added entries of these sources the file does not carry: kept listed, marked for an admin.
     not_carried: int = 0
     not_carried_names: list[str] = field(default_factory=list)
+    # Entries whose key changed (renamed, re-filed under another country) recognised by more than
+    # their name and written as changes of the same row (`entities.importers.pairing`), each with
+    # its evidence; and the pairings an admin rejected, imported as a removal and an addition.
+    paired: list[dict[str, object]] = field(default_factory=list)
+    rejected_pairings: list[str] = field(default_factory=list)
+    # The list version the delta was computed against: a preview applied later must still hold.
+    based_on_version: int = 0
 
     @property
     def has_changes(self) -> bool:
@@ -116,6 +124,8 @@ class ImportResult:
             f"{self.added} added, {self.changed} changed, {self.removed} removed, {self.unchanged} unchanged "
             f"({', '.join(self.sources)}) in {self.seconds:.1f} s"
         )
+        if self.paired:
+            counts += f"; {len(self.paired)} of the changed recognised under a new name or country"
         if self.dry_run:
             return f"Dry run of {name} ({self.fmt}), nothing written: {counts}"
         if self.version_number is None:
@@ -135,6 +145,9 @@ class _Plan:
     # Hand-added rows the file now carries (merged into them), and those it does not (marked).
     merged: list[tuple[int, EntityRecord]] = field(default_factory=list)
     not_carried: list[int] = field(default_factory=list)
+    # Removed rows recognised in added records (`pairing`): written as changes of the row.
+    paired: list[tuple[int, EntityRecord]] = field(default_factory=list)
+    pairings: list[Pairing] = field(default_factory=list)
     unchanged: int = 0
     # Computed once per record: hashing is most of a no-op re-import's time.
     hashes: dict[str, str] = field(default_factory=dict)
@@ -148,9 +161,11 @@ def import_list(
     dry_run: bool = False,
     progress: ProgressCallback = no_progress,
     display_name: str = "",
+    rejected_pairings: Collection[str] = (),
 ) -> ImportResult:
     """Import a list file as one numbered, attributed list version (or report what it would do).
 
+    `rejected_pairings` are the `Pairing.token`s of pairs an admin ruled are not one entry.
     Raises ImportFormatError, before anything is written, when the file cannot be imported.
     """
     started = time.perf_counter()
@@ -164,18 +179,22 @@ def import_list(
         # is applied to (begin_version takes the same lock again, which is harmless).
         lock_list()
         plan, current = _classify(parsed)
+        _pair(plan, rejected=rejected_pairings)
         result = ImportResult(
             path=file_label,
             fmt=fmt,
             sources=sorted(parsed.sources),
             added=len(plan.added) + len(plan.relisted),
-            changed=len(plan.changed) + len(plan.merged),
+            changed=len(plan.changed) + len(plan.merged) + len(plan.paired),
             removed=len(plan.removed),
             unchanged=plan.unchanged,
             version_number=None,
             dry_run=dry_run,
             duplicates=parsed.duplicates,
             warnings=parsed.warnings,
+            paired=[pairing.as_dict() for pairing in plan.pairings],
+            rejected_pairings=sorted(rejected_pairings),
+            based_on_version=ListVersion.current_number(),
         )
         result.not_carried_names = list(
             Entity.objects.filter(pk__in=plan.not_carried[:DIFF_LIMIT]).values_list("name", flat=True)
@@ -251,6 +270,29 @@ def _classify(parsed: ParsedList) -> tuple[_Plan, dict[str, tuple[int, str, date
     return plan, current
 
 
+def _pair(plan: _Plan, *, rejected: Collection[str]) -> None:
+    """Recognise removed entries among the added ones (renamed, or re-filed under another
+    country) and move each pair from "removed" and "added" to "changed, same row".
+
+    Only entries the source does not number: a numbered entry's key is its entity number
+    (`entities.keys`), which a rename does not change.
+    """
+    if not plan.removed or not plan.added:
+        return
+    rows = Entity.objects.filter(pk__in=plan.removed, entity_number="").prefetch_related("aliases", "addresses")
+    removed = [(row.pk, record_from_entity(row)) for row in rows.order_by("pk")]
+    added = [record for record in plan.added if not record.entity_number]
+    plan.pairings = pair_renamed(removed, added, rejected=rejected)
+    if not plan.pairings:
+        return
+    by_key = {record.key: record for record in added}
+    plan.paired = [(pairing.old_id, by_key[pairing.new_key]) for pairing in plan.pairings]
+    gone = {pairing.old_id for pairing in plan.pairings}
+    taken = {pairing.new_key for pairing in plan.pairings}
+    plan.removed = [pk for pk in plan.removed if pk not in gone]
+    plan.added = [record for record in plan.added if record.key not in taken]
+
+
 def _describe(result: ImportResult, plan: _Plan, current: dict[str, tuple[int, str, date | None]]) -> None:
     """Fill in the names a dry run (or a no-op) shows, without writing."""
     result.added_names = [r.name for r in plan.added[:DIFF_LIMIT]] + [
@@ -258,12 +300,14 @@ def _describe(result: ImportResult, plan: _Plan, current: dict[str, tuple[int, s
     ]
     shown = plan.changed[:DIFF_LIMIT]
     entities = Entity.objects.prefetch_related("aliases", "addresses").in_bulk([pk for pk, _ in shown])
-    result.changed_names = [
-        f"{record.name}: {', '.join(record.changed_fields(record_from_entity(entities[pk])))}" for pk, record in shown
-    ] + [
-        f"{record.name} (added by hand; now in the official list)"
-        for _, record in plan.merged[: max(0, DIFF_LIMIT - len(shown))]
-    ]
+    result.changed_names = (
+        [f"{record.name}: {', '.join(record.changed_fields(record_from_entity(entities[pk])))}" for pk, record in shown]
+        + [
+            f"{record.name} (added by hand; now in the official list)"
+            for _, record in plan.merged[: max(0, DIFF_LIMIT - len(shown))]
+        ]
+        + [f"{pairing.describe()}" for pairing in plan.pairings[: max(0, DIFF_LIMIT - len(shown) - len(plan.merged))]]
+    )
     names = dict(Entity.objects.filter(pk__in=plan.removed[:DIFF_LIMIT]).values_list("id", "name"))
     result.removed_names = [names[pk] for pk in plan.removed[:DIFF_LIMIT]]
 
@@ -277,7 +321,14 @@ def _apply(
     progress: ProgressCallback,
     label: str,
 ) -> list[tuple[int, str, list[str]]]:
-    total = len(plan.added) + len(plan.relisted) + len(plan.changed) + len(plan.merged) + len(plan.removed)
+    total = (
+        len(plan.added)
+        + len(plan.relisted)
+        + len(plan.changed)
+        + len(plan.merged)
+        + len(plan.paired)
+        + len(plan.removed)
+    )
     done = 0
     changes: list[tuple[int, str, list[str]]] = []
 
@@ -293,6 +344,7 @@ def _apply(
         [(pk, record, Change.CHANGED) for pk, record in plan.changed]
         + [(pk, record, Change.ADDED) for pk, record in plan.relisted]
         + [(pk, record, Change.CHANGED) for pk, record in plan.merged]
+        + [(pk, record, Change.CHANGED) for pk, record in plan.paired]
     )
     for start in range(0, len(updates), BATCH):
         batch = updates[start : start + BATCH]

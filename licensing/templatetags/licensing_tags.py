@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from licensing import rescreening
-from licensing.models import Application
+from licensing.models import Application, Licence
+from licensing.status import LicenceStatus
 
 register = template.Library()
 
@@ -44,9 +45,25 @@ STATUS_TONE = {"approved": " ok", "denied": " danger", "on_hold": " warn", "retu
 
 @register.simple_tag
 def status_badge(application: Application) -> SafeString:
+    """The request's status and, once a licence is issued and not in force, the licence's: an
+    approved request whose licence is on hold, revoked or used up is not a green "Approved"."""
+    licence_status = _licence_status(application)
+    if licence_status and licence_status != LicenceStatus.ACTIVE:
+        label = f"{application.get_status_display()} · licence {LicenceStatus(licence_status).label.lower()}"
+        tone = " danger" if licence_status == LicenceStatus.REVOKED else " warn"
+        return format_html('<span class="badge{}">{}</span>', tone, label)
     return format_html(
         '<span class="badge{}">{}</span>', STATUS_TONE.get(application.status, ""), application.get_status_display()
     )
+
+
+def _licence_status(application: Application) -> str | None:
+    # Lists annotate it (`with_licence_status`); a single request's page reads it once.
+    if hasattr(application, "licence_status"):
+        return application.licence_status  # type: ignore[no-any-return]
+    if not application.is_decided:
+        return None
+    return Licence.objects.filter(application=application).values_list("status", flat=True).first()
 
 
 @register.filter(expects_localtime=True)

@@ -137,7 +137,7 @@ def test_a_cleared_hit_keeps_its_verdict_until_the_party_changes_like_record_hit
     hit.refresh_from_db()
     assert reopened == [hit.pk]
     assert (hit.status, hit.rationale, hit.reviewed_by) == (Hit.Status.OPEN, "", None)
-    assert hit.history.latest().history_change_reason == "Reopened: the party or the entity changed"
+    assert hit.history.latest().history_change_reason == "Reopened: the party's details changed"
 
 
 def test_a_delisted_hit_that_matches_again_is_reopened(entities: list[Entity]) -> None:

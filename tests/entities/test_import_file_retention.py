@@ -1,6 +1,7 @@
 """Uploaded list files do not pile up: an import that changed the list keeps its file for the
-retention period (for audit), a dry run or a failed import drops it at once, and a daily task
-deletes what has been kept long enough, recording on the job that it did."""
+retention period (for audit), a failed import drops it at once, a dry run keeps it a day (to be
+applied from the preview) or until it is applied, and a daily task deletes what has been kept
+long enough, recording on the job that it did."""
 
 from __future__ import annotations
 
@@ -76,22 +77,16 @@ def test_an_import_that_changed_the_list_keeps_its_file_and_its_digest(
     assert hashlib.sha256(content).hexdigest() in page
 
 
-@pytest.mark.parametrize("outcome", ["dry run", "failure"])
-def test_a_dry_run_or_a_failed_import_drops_its_file_when_it_ends(
-    outcome: str,
+def test_a_failed_import_drops_its_file_when_it_ends(
     tmp_path: Path,
     media: Path,
     compliance_admin: User,
     client_for: Callable[[User], Client],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    if outcome == "dry run":
-        job = run(compliance_admin, upload(tmp_path), django_capture_on_commit_callbacks, dry_run=True)
-        assert job.status == ImportJob.Status.DONE
-    else:
-        bad = upload(tmp_path, header=[*COLUMNS, "risk"])
-        job = run(compliance_admin, bad, django_capture_on_commit_callbacks)
-        assert job.status == ImportJob.Status.FAILED
+    bad = upload(tmp_path, header=[*COLUMNS, "risk"])
+    job = run(compliance_admin, bad, django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.FAILED
 
     assert stored_files(media) == []
     assert not (media / "imports" / str(job.token)).exists(), "the job's folder goes too"
@@ -99,6 +94,24 @@ def test_a_dry_run_or_a_failed_import_drops_its_file_when_it_ends(
     assert job.file_digests, "the digest outlives the file"
     page = client_for(compliance_admin).get(reverse("entities:import_job", args=[job.pk])).content.decode()
     assert "changes nothing, so its file is not kept" in page
+
+
+def test_a_dry_run_keeps_its_file_a_day_for_applying_then_the_daily_purge_drops_it(
+    tmp_path: Path,
+    media: Path,
+    compliance_admin: User,
+    client_for: Callable[[User], Client],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    job = run(compliance_admin, upload(tmp_path), django_capture_on_commit_callbacks, dry_run=True)
+    assert job.status == ImportJob.Status.DONE
+    assert len(stored_files(media)) == 1
+    page = client_for(compliance_admin).get(reverse("entities:import_job", args=[job.pk])).content.decode()
+    assert "so it can be applied from this preview" in page
+
+    assert purge_import_files(now=timezone.now() + timedelta(hours=23)) == []
+    assert purge_import_files(now=timezone.now() + timedelta(hours=25)) == [job.pk]
+    assert stored_files(media) == []
 
 
 def test_the_daily_purge_deletes_files_kept_longer_than_the_retention_and_records_it(
