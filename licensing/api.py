@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +25,7 @@ from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit
+from licensing.models import Application, ApplicationQuerySet, Document, Hit, Question
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
@@ -33,7 +33,11 @@ from licensing.serializers import (
     DocumentSerializer,
     DocumentUploadSerializer,
     HitSerializer,
+    QuestionInputSerializer,
+    QuestionSerializer,
+    QuestionWithdrawSerializer,
     RationaleSerializer,
+    ReplyInputSerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
@@ -62,11 +66,20 @@ class ApplicationAPIView(APIView):
 def with_embedded(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Load everything ApplicationSerializer embeds in a fixed number of queries."""
     hits = Hit.objects.select_related("party", "entity", "reviewed_by")
+    documents = Document.objects.select_related("uploaded_by")
     return queryset.select_related("decision__decided_by", "licence").prefetch_related(
         "parties",
         Prefetch("parties__hits", queryset=hits),
         "items",
-        Prefetch("documents", queryset=Document.objects.select_related("uploaded_by")),
+        Prefetch("documents", queryset=documents),
+        Prefetch("questions", queryset=questions_with_documents()),
+    )
+
+
+def questions_with_documents() -> QuerySet[Question]:
+    documents = Document.objects.select_related("uploaded_by")
+    return Question.objects.select_related("asked_by", "replied_by").prefetch_related(
+        Prefetch("documents", queryset=documents)
     )
 
 
@@ -264,3 +277,79 @@ class HitAcknowledgeView(HitReviewView):
     """Acknowledge a hit a list change resolved (entity delisted, or no longer matching), with a rationale."""
 
     service = staticmethod(services.acknowledge_hit)
+
+
+def visible_question(request: Request, pk: int) -> Question:
+    """A question on a request the user may read; any other id is not found."""
+    visible = Question.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(visible, pk=pk)
+
+
+class QuestionListView(ApplicationAPIView):
+    """GET the questions asked on a request and their replies; POST a new one (a reviewer)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(summary="Questions to the applicant and their replies", responses=QuestionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        questions = questions_with_documents().filter(application=self.get_application(pk))
+        return Response(QuestionSerializer(questions, many=True).data)
+
+    @extend_schema(
+        summary="Ask the applicant a question (the request then awaits the applicant)",
+        request=QuestionInputSerializer,
+        responses={201: QuestionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = QuestionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        question = services.ask_question(
+            actor=acting_user(request), application=application, text=body.validated_data["text"]
+        )
+        return Response(
+            QuestionSerializer(questions_with_documents().get(pk=question.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class QuestionReplyView(APIView):
+    """The applicant answers a question: `text`, and optional documents as `files` (multipart)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="Answer a question (the applicant who filed the request)",
+        request={"multipart/form-data": ReplyInputSerializer, "application/json": ReplyInputSerializer},
+        responses=QuestionSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        question = visible_question(request, pk)
+        body = ReplyInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.reply_to_question(
+            actor=acting_user(request),
+            question=question,
+            text=body.validated_data["text"],
+            uploads=body.validated_data["files"],
+        )
+        return Response(QuestionSerializer(questions_with_documents().get(pk=pk)).data)
+
+
+class QuestionWithdrawView(APIView):
+    """A reviewer withdraws an open question whose answer is no longer needed, with a reason."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(
+        summary="Withdraw an open question", request=QuestionWithdrawSerializer, responses=QuestionSerializer
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        question = visible_question(request, pk)
+        body = QuestionWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.withdraw_question(actor=acting_user(request), question=question, reason=body.validated_data["reason"])
+        return Response(QuestionSerializer(questions_with_documents().get(pk=pk)).data)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from lib.csv_export import csv_response
 from lib.permissions import role_required
 from lib.roles import Role
-from licensing.models import Application, Decision, Hit, Licence
+from licensing.models import Application, Decision, Hit, Licence, Question
 from licensing.timeline import build_timeline
 
 ALL_ROLES = tuple(Role)
@@ -71,6 +71,11 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "parties": parties,
         "items": list(application.items.all()),
         "documents": list(application.documents.all()),
+        "questions": list(
+            Question.objects.filter(application=application)
+            .select_related("asked_by", "replied_by")
+            .prefetch_related("documents")
+        ),
         "hits": [{"hit": hit, "lines": explanation_lines(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,

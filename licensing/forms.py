@@ -9,7 +9,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
 from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
-from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
@@ -133,6 +133,49 @@ class DecisionForm(forms.Form):
         label="Override reason",
         help_text="Required to approve over a confirmed hit under a presumption or policy of denial.",
     )
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Question to the applicant",
+        help_text="e.g. an end-user statement, a clearer end use, a data sheet. The request waits for the answer.",
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by the services like any other document."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in DOCUMENT_EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_RATIONALE, label="Your answer"
+    )
+    documents = MultipleFileField(
+        required=False,
+        label="Documents (optional)",
+        help_text=f"Up to {MAX_REPLY_DOCUMENTS}: {', '.join(DOCUMENT_EXTENSIONS)}; each at most 10 MB.",
+    )
+
+
+class QuestionWithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=MAX_RATIONALE, label="Why the answer is no longer needed")
 
 
 class RationaleForm(forms.Form):

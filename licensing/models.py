@@ -34,6 +34,7 @@ from licensing.validators import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
     MAX_END_USE,
+    MAX_RATIONALE,
     max_quantity,
     max_unit_price,
     validate_country,
@@ -133,7 +134,7 @@ class Application(models.Model):
         default=Decimal("0"),
         help_text="The sum of the items' totals: at most 10,000,000,000,000.",
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_applications"
     )
@@ -143,6 +144,9 @@ class Application(models.Model):
     needs_attention = models.BooleanField(default=False)
     attention_reason = models.TextField(blank=True)
     last_screened_version = models.PositiveIntegerField(null=True, blank=True)
+    # When the applicant last answered a question; the queue marks the case "reply received"
+    # until the reviewer asks again or decides.
+    reply_received_at = models.DateTimeField(null=True, blank=True)
     # The licence determination made at submit (and refreshed as hits are reviewed).
     determination = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -263,6 +267,8 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set when the document came with the applicant's reply to a reviewer's question.
+    question = models.ForeignKey("Question", null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
     history = HistoricalRecords()
 
     class Meta:
@@ -270,6 +276,69 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def open(self) -> QuestionQuerySet:
+        """Questions still waiting for the applicant's answer."""
+        return self.filter(status=Question.Status.OPEN)
+
+
+class Question(models.Model):
+    """A reviewer's question to the applicant (LITE's "ECJU query") and the applicant's reply.
+
+    While one is open the request is "awaiting applicant": no decision is recorded, and the
+    applicant is reminded after QUESTION_REMINDER_WORKING_DAYS working days without an answer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting reply"
+        ANSWERED = "answered", "Answered"
+        WITHDRAWN = "withdrawn", "Withdrawn by the reviewer"
+
+    class Action(models.TextChoices):
+        ANSWER = "answer", "answered"
+        WITHDRAW = "withdraw", "withdrawn"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(max_length=MAX_RATIONALE)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    reply = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    # Why the reviewer withdrew it (the applicant's answer is no longer needed).
+    withdrawn_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} on {self.application_id}: {self.text[:40]}"
+
+    def transition(self, action: str) -> str:
+        """Move to the status the table gives for `action`; IllegalTransition if there is none."""
+        self.status = next_status(QUESTION_TRANSITIONS, Question.Status, self.status, action, what="question")
+        return self.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Question.Status.OPEN
+
+
+# The question status machine: (from, action) -> to. An answered or withdrawn question is closed.
+QUESTION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (Question.Status.OPEN, Question.Action.ANSWER): Question.Status.ANSWERED,
+    (Question.Status.OPEN, Question.Action.WITHDRAW): Question.Status.WITHDRAWN,
+}
 
 
 class Decision(models.Model):

@@ -11,8 +11,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Hit, Licence, LineItem, Party
-from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.models import (
+    DOCUMENT_EXTENSIONS,
+    Application,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    Question,
+)
+from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
@@ -124,6 +134,33 @@ class DocumentUploadSerializer(serializers.Serializer[dict[str, Any]]):
     file = UploadedFileField(help_text=f"{', '.join(DOCUMENT_EXTENSIONS)}; at most 10 MB.")
 
 
+class QuestionSerializer(serializers.ModelSerializer[Question]):
+    asked_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    replied_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    documents = DocumentSerializer(many=True, read_only=True, help_text="Documents sent with the reply.")
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "application",
+            "text",
+            "asked_by",
+            "asked_at",
+            "status",
+            "reply",
+            "replied_by",
+            "replied_at",
+            "withdrawn_reason",
+            "reminders_sent",
+            "last_reminded_at",
+            "documents",
+        ]
+        read_only_fields = fields
+
+
 class ApplicationSerializer(serializers.ModelSerializer[Application]):
     applicant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     assigned_to: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -133,6 +170,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     items = LineItemSerializer(many=True, read_only=True)
     hits = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
     decision = serializers.SerializerMethodField()
     licence = serializers.SerializerMethodField()
 
@@ -154,11 +192,13 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "needs_attention",
             "attention_reason",
             "last_screened_version",
+            "reply_received_at",
             "determination",
             "parties",
             "items",
             "hits",
             "documents",
+            "questions",
             "decision",
             "licence",
             "created_at",
@@ -254,6 +294,26 @@ class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
 
 class WithdrawSerializer(serializers.Serializer[dict[str, Any]]):
     reason = _text()
+
+
+class QuestionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    # Optional here so that the service alone says a question needs words (one rule, one message).
+    text = _text(help_text=f"The question to the applicant; at most {MAX_RATIONALE:,} characters.")
+
+
+class ReplyInputSerializer(serializers.Serializer[dict[str, Any]]):
+    text = _text(help_text=f"The answer; at most {MAX_RATIONALE:,} characters.")
+    files = serializers.ListField(
+        child=UploadedFileField(),
+        required=False,
+        default=list,
+        max_length=MAX_REPLY_DOCUMENTS,
+        help_text=f"Up to {MAX_REPLY_DOCUMENTS} documents ({', '.join(DOCUMENT_EXTENSIONS)}; each at most 10 MB).",
+    )
+
+
+class QuestionWithdrawSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = _text(help_text="Why the answer is no longer needed.")
 
 
 class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):

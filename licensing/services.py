@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,13 +25,24 @@ from compliance.index import get_index
 from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
+from lib.workdays import working_days_between
 from licensing import emails
 from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
-from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
-from licensing.rules import may_flag, require_reviewer, require_sales_owner
-from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
+from licensing.models import (
+    Application,
+    CountryChart,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    Question,
+)
+from licensing.rules import may_flag, require_applicant, require_reviewer, require_sales_owner
+from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus, Status
 from licensing.validators import normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
@@ -40,6 +51,18 @@ DENIAL_POLICIES = frozenset({"presumption_of_denial", "policy_of_denial"})
 
 class AlreadyDecided(IllegalTransition):
     """A second reviewer tried to decide a request that another decision has just closed."""
+
+
+class QuestionOpen(IllegalTransition):
+    """A decision was attempted while a question to the applicant waits for its answer."""
+
+
+class QuestionClosed(IllegalTransition):
+    """A reply to (or withdrawal of) a question that was already answered or withdrawn."""
+
+
+# Documents one reply may carry (each within the usual type and size limits).
+MAX_REPLY_DOCUMENTS = 10
 
 
 @dataclass(frozen=True)
@@ -227,6 +250,13 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
     require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
         application.transition(Action.EDIT)  # raises the readable refusal
+    return _store_document(actor=actor, application=application, upload=upload)
+
+
+def _store_document(
+    *, actor: User, application: Application, upload: UploadedFile, question: Question | None = None, prefix: str = ""
+) -> Document:
+    """Write one uploaded document (type and size limits on the model field), or nothing at all."""
     name = (upload.name or "document").rsplit("/", 1)[-1][:255]
     document = Document(
         application=application,
@@ -235,8 +265,9 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
         size=upload.size or 0,
         content_type=(upload.content_type or "")[:100],
         uploaded_by=actor,
+        question=question,
     )
-    _full_clean(document, exclude=["application", "uploaded_by"])
+    _full_clean(document, prefix=prefix, exclude=["application", "uploaded_by", "question"])
     try:
         _save(document, actor, f"Document added: {name}")
     except BaseException:
@@ -424,6 +455,12 @@ def decide(
                 f"This request was already decided by {previous.decided_by.get_username()} at {when} "
                 f"({previous.get_outcome_display().lower()})."
             )
+    unanswered = Question.objects.open().filter(application=application).count()
+    if unanswered:
+        raise QuestionOpen(
+            f"{unanswered} question(s) to the applicant still open: a decision waits for the answer "
+            "(or withdraw the question)."
+        )
     if outcome not in OUTCOME_ACTIONS:
         raise ValidationError({"outcome": "Choose approved, denied or returned."})
     application.transition(OUTCOME_ACTIONS[outcome])
@@ -470,6 +507,7 @@ def decide(
     if outcome == Decision.Outcome.APPROVED:
         issue_licence(actor=actor, application=application, conditions=conditions, on=timezone.localdate())
     application.decided_at = now
+    application.reply_received_at = None
     application.needs_attention = False
     application.attention_reason = ""
     _save(application, actor, f"Decided: {decision.get_outcome_display().lower()}")
@@ -569,3 +607,140 @@ def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
         _save(licence, actor, f"Expired: valid until {licence.valid_until}")
         expired.append(licence.pk)
     return expired
+
+
+# --- Questions to the applicant ---------------------------------------------------------------
+
+
+def _required_text(value: str, *, field: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: f"Write {what}."})
+    if len(text) > limits.MAX_RATIONALE:
+        raise ValidationError({field: f"At most {limits.MAX_RATIONALE:,} characters; this has {len(text):,}."})
+    return text
+
+
+@transaction.atomic
+def ask_question(*, actor: User, application: Application, text: str) -> Question:
+    """A reviewer asks the applicant for what is missing; the case waits for the applicant.
+
+    The request moves to "awaiting applicant" through the status table (only an undecided,
+    submitted request can be asked), stays open to re-screening, and cannot be decided until
+    every question is answered or withdrawn. The applicant is e-mailed through the outbox.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    require_reviewer(actor, application, doing="review")
+    application.transition(Action.ASK)
+    text = _required_text(text, field="text", what="the question to the applicant")
+    question = Question(application=application, text=text, asked_by=actor, asked_at=timezone.now())
+    _save(question, actor, "Question asked")
+    application.reply_received_at = None
+    _save(application, actor, "Question to the applicant: awaiting reply")
+    emails.question_asked(question)
+    return question
+
+
+def _lock_question(question: Question) -> tuple[Question, Application]:
+    application = Application.objects.select_for_update().get(pk=question.application_id)
+    return Question.objects.select_for_update().get(pk=question.pk), application
+
+
+def _refuse_closed(question: Question, *, doing: str) -> None:
+    if question.is_open:
+        return
+    if question.status == Question.Status.ANSWERED and question.replied_by is not None:
+        when = timezone.localtime(question.replied_at).strftime("%Y-%m-%d %H:%M %Z") if question.replied_at else ""
+        raise QuestionClosed(
+            f"This question was already answered by {question.replied_by.get_username()} at {when}; "
+            f"it cannot be {doing}."
+        )
+    raise QuestionClosed(f"This question was {question.get_status_display().lower()}; it cannot be {doing}.")
+
+
+def _back_to_reviewer(application: Application, *, action: str, actor: User, reason: str) -> None:
+    """With no question left open, the case returns to the reviewer's queue."""
+    if Question.objects.open().filter(application=application).exists():
+        _save(application, actor, reason)
+        return
+    application.transition(action)
+    _save(application, actor, f"{reason}: back in review")
+
+
+@transaction.atomic
+def reply_to_question(*, actor: User, question: Question, text: str, uploads: Sequence[UploadedFile] = ()) -> Question:
+    """The applicant answers a question, with text and optional documents (the usual limits).
+
+    Only the salesperson who filed the request answers, once: a second reply, or one to a
+    withdrawn question, is refused and names who answered when. The answer to the last open
+    question puts the case back in review, marked "reply received", and tells the reviewer.
+    """
+    question, application = _lock_question(question)
+    require_applicant(actor, application, doing="answer its questions")
+    _refuse_closed(question, doing="answered again")
+    if not application.can(Action.REPLY):
+        application.transition(Action.REPLY)  # raises the readable refusal (e.g. withdrawn)
+    text = _required_text(text, field="text", what="your answer")
+    if len(uploads) > MAX_REPLY_DOCUMENTS:
+        raise ValidationError({"files": f"A reply carries at most {MAX_REPLY_DOCUMENTS} documents."})
+    question.transition(Question.Action.ANSWER)
+    for position, upload in enumerate(uploads):
+        _store_document(
+            actor=actor, application=application, upload=upload, question=question, prefix=f"files[{position}]."
+        )
+    now = timezone.now()
+    question.reply, question.replied_by, question.replied_at = text, actor, now
+    _save(question, actor, "Applicant replied")
+    application.reply_received_at = now
+    _back_to_reviewer(application, action=Action.REPLY, actor=actor, reason="Reply received")
+    emails.reply_received(question)
+    return question
+
+
+@transaction.atomic
+def withdraw_question(*, actor: User, question: Question, reason: str) -> Question:
+    """A reviewer withdraws a question whose answer is no longer needed, saying why.
+
+    It is how a case whose applicant never answers can still be returned without action.
+    """
+    question, application = _lock_question(question)
+    require_reviewer(actor, application, doing="review")
+    _refuse_closed(question, doing="withdrawn")
+    reason = _required_text(reason, field="reason", what="why the question is withdrawn")
+    question.transition(Question.Action.WITHDRAW)
+    question.withdrawn_reason = reason
+    _save(question, actor, "Question withdrawn")
+    _back_to_reviewer(application, action=Action.RESUME, actor=actor, reason="Question withdrawn")
+    return question
+
+
+@transaction.atomic
+def remind_unanswered_questions(*, actor: User, now: datetime | None = None) -> list[int]:
+    """Remind applicants of questions unanswered for QUESTION_REMINDER_WORKING_DAYS working days.
+
+    Counted from the question (or the last reminder), weekends and settings.HOLIDAYS excluded.
+    Run daily by beat; a second run the same day finds every reminder just sent and sends none,
+    and each reminder's outbox key is unique, so a retried task writes each e-mail once.
+    Returns the ids of the questions reminded.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    after = settings.QUESTION_REMINDER_WORKING_DAYS
+    reminded: list[int] = []
+    due = (
+        Question.objects.open()
+        .filter(application__status=Status.AWAITING_APPLICANT)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("application__applicant")
+        .order_by("pk")
+    )
+    for question in due:
+        since = timezone.localdate(question.last_reminded_at or question.asked_at)
+        if working_days_between(since, today) < after:
+            continue
+        question.reminders_sent += 1
+        question.last_reminded_at = now
+        _save(question, actor, f"Reminder {question.reminders_sent} sent to the applicant")
+        emails.question_reminder(question)
+        reminded.append(question.pk)
+    return reminded

@@ -13,9 +13,18 @@ from typing import Any
 
 from django.db import models
 
-from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party, Question
 
-NOISE_FIELDS = {"updated_at", "created_at", "total", "total_value", "determination", "explanation", "file"}
+NOISE_FIELDS = {
+    "updated_at",
+    "created_at",
+    "total",
+    "total_value",
+    "determination",
+    "explanation",
+    "file",
+    "reply_received_at",
+}
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -66,6 +75,8 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return f"Decision: {row.get_outcome_display().lower()}"
     if model is Licence:
         return f"Licence {row.number or row.id}"
+    if model is Question:
+        return "Question to the applicant"
     return str(model._meta.verbose_name)
 
 
@@ -77,9 +88,22 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         if row.override_reason:
             parts.append(f"Override: {row.override_reason}")
         return "\n".join(parts)
+    if model is Question:
+        return _question_text(row, prev)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
+    return ""
+
+
+def _question_text(row: Any, prev: Any | None) -> str:
+    """The words of the conversation: the question when asked, the answer, the withdrawal reason."""
+    if prev is None:
+        return str(row.text)
+    if row.status != prev.status and row.status == Question.Status.ANSWERED:
+        return str(row.reply)
+    if row.status != prev.status and row.status == Question.Status.WITHDRAWN:
+        return str(row.withdrawn_reason)
     return ""
 
 
@@ -95,6 +119,7 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
         (Hit, Hit.history.filter(party_id__in=party_ids)),
         (Decision, Decision.history.filter(application_id=app_id)),
         (Licence, Licence.history.filter(application_id=app_id)),
+        (Question, Question.history.filter(application_id=app_id)),
     ]
     events: list[TimelineEvent] = []
     for model, rows in querysets:
@@ -108,7 +133,8 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
                     action=ACTIONS.get(row.history_type, row.history_type),
                     reason=row.history_change_reason or "",
                     rationale=_rationale(model, row, previous.get(row.id)),
-                    changes=_changes(row, previous.get(row.id)),
+                    # A question's story is told in its words (rationale), not in field changes.
+                    changes=[] if model is Question else _changes(row, previous.get(row.id)),
                 )
             )
             previous[row.id] = row

@@ -28,11 +28,14 @@ from licensing.forms import (
     DocumentForm,
     LineItemFormSet,
     PartyFormSet,
+    QuestionForm,
+    QuestionWithdrawForm,
     RationaleForm,
+    ReplyForm,
     WithdrawForm,
     application_data,
 )
-from licensing.models import Application, Document, Hit
+from licensing.models import Application, Document, Hit, Question
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
 
@@ -46,6 +49,7 @@ QUEUE_COLUMNS = (
     "destination_country",
     "total_value",
     "submitted_at",
+    "reply_received_at",
     "applicant_id",
     "assigned_to_id",
     "applicant__username",
@@ -149,12 +153,22 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         .select_related("party", "entity", "reviewed_by")
         .order_by("party_id", "-score")
     )
+    questions = (
+        Question.objects.filter(application=application)
+        .select_related("asked_by", "replied_by")
+        .prefetch_related("documents")
+    )
     context = {
         "application": application,
         "parties": application.parties.all(),
         "items": application.items.all(),
         "documents": application.documents.all(),
         "hits": hits,
+        "questions": questions,
+        "can_ask": may_review and application.can(Action.ASK),
+        "question_form": QuestionForm(),
+        "reply_form": ReplyForm(),
+        "question_withdraw_form": QuestionWithdrawForm(),
         "decision": getattr(application, "decision", None) if application.is_decided else None,
         "licence": getattr(application, "licence", None) if application.is_decided else None,
         "timeline": build_timeline(application),
@@ -327,3 +341,64 @@ def hit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.acknowledge_hit, "acknowledged")
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def ask_question(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Question: {error}")
+        return redirect("licensing:detail", pk=pk)
+    text = form.cleaned_data["text"]
+    _attempt(
+        request,
+        lambda: services.ask_question(actor=_user(request), application=application, text=text),
+        success=f"Question sent to {application.applicant.get_username()}; {application.reference} awaits the answer.",
+    )
+    return redirect("licensing:detail", pk=pk)
+
+
+def _visible_question(request: HttpRequest, pk: int) -> Question:
+    visible = Question.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(visible, pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES)
+def reply_question(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _visible_question(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Answer: {error}")
+        return redirect("licensing:detail", pk=question.application_id)
+    _attempt(
+        request,
+        lambda: services.reply_to_question(
+            actor=_user(request),
+            question=question,
+            text=form.cleaned_data["text"],
+            uploads=form.cleaned_data["documents"],
+        ),
+        success="Answer sent: the request is back with the reviewer.",
+    )
+    return redirect("licensing:detail", pk=question.application_id)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def withdraw_question(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _visible_question(request, pk)
+    form = QuestionWithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: services.withdraw_question(actor=_user(request), question=question, reason=reason),
+        success="Question withdrawn.",
+    )
+    return redirect("licensing:detail", pk=question.application_id)

@@ -53,6 +53,7 @@ class World:
     batch: Any
     rescreen: Any
     import_job: Any
+    question: Any  # a reviewer's open question on `submitted`
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ def _batch(w: World) -> dict[str, Any]:
 
 def _hit(w: World) -> dict[str, Any]:
     return {"pk": w.hit.pk}
+
+
+def _question(w: World) -> dict[str, Any]:
+    return {"pk": w.question.pk}
 
 
 def _version(w: World) -> dict[str, Any]:
@@ -143,6 +148,9 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:document_upload": [page("POST", OWNER, _draft)],
     "licensing:document": [page("GET", OWNER_AND_READERS, _document)],
     "licensing:document_delete": [page("POST", OWNER, _draft_document)],
+    "licensing:ask_question": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:reply_question": [page("POST", OWNER, _question)],
+    "licensing:withdraw_question": [page("POST", ONLY_REVIEWER, _question)],
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
@@ -176,6 +184,9 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
     "api-application-documents": [api("GET", OWNER_AND_READERS, _app), api("POST", OWNER, _draft)],
     "api-application-document": [api("GET", OWNER_AND_READERS, _document), api("DELETE", OWNER, _draft_document)],
+    "api-application-questions": [api("GET", OWNER_AND_READERS, _app), api("POST", ONLY_REVIEWER, _app)],
+    "api-question-reply": [api("POST", OWNER, _question)],
+    "api-question-withdraw": [api("POST", ONLY_REVIEWER, _question)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
@@ -247,6 +258,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         actor=sales, application=submitted, upload=SimpleUploadedFile("quote.txt", b"quote", "text/plain")
     )
     submitted = services.submit(actor=sales, application=submitted)
+    question = services.ask_question(actor=users[REVIEWER], application=submitted, text="End-user statement?")
     draft = file_request(sales, submit=False)
     draft_document = services.add_document(
         actor=sales, application=draft, upload=SimpleUploadedFile("spec.txt", b"spec", "text/plain")
@@ -274,6 +286,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         version=ListVersion.current_number(),
         batch=batch,
         rescreen=rescreen,
+        question=question,
     )
 
 
