@@ -25,14 +25,16 @@ from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit, Question
+from licensing.models import Application, ApplicationQuerySet, CaseNote, Document, Hit, Question, sees_internal
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
+    CaseNoteSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HitSerializer,
+    NoteInputSerializer,
     QuestionInputSerializer,
     QuestionSerializer,
     QuestionWithdrawSerializer,
@@ -180,7 +182,7 @@ class HistoryView(ApplicationAPIView):
 
     @extend_schema(responses=TimelineEventSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        events = build_timeline(self.get_application(pk))
+        events = build_timeline(self.get_application(pk), internal=sees_internal(request.user))
         return Response([event.as_dict() for event in events])
 
 
@@ -353,3 +355,28 @@ class QuestionWithdrawView(APIView):
         body.is_valid(raise_exception=True)
         services.withdraw_question(actor=acting_user(request), question=question, reason=body.validated_data["reason"])
         return Response(QuestionSerializer(questions_with_documents().get(pk=pk)).data)
+
+
+class NoteListView(ApplicationAPIView):
+    """GET the case notes you may read (the applicant: shared ones only); POST a note (reviewers, admins)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+
+    @extend_schema(summary="Case notes", responses=CaseNoteSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        notes = (
+            CaseNote.objects.visible_to(request.user)
+            .filter(application=self.get_application(pk))
+            .select_related("author")
+            .prefetch_related("mentioned")
+        )
+        return Response(CaseNoteSerializer(notes, many=True).data)
+
+    @extend_schema(summary="Add a note (append-only)", request=NoteInputSerializer, responses={201: CaseNoteSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = NoteInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = services.add_note(actor=acting_user(request), application=application, **body.validated_data)
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)

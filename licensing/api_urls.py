@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/<int:pk>/documents/<int:doc>/", api.DocumentView.as_view(), name="api-application-document"),
     path("applications/<int:pk>/history/", api.HistoryView.as_view(), name="api-application-history"),
     path("applications/<int:pk>/questions/", api.QuestionListView.as_view(), name="api-application-questions"),
+    path("applications/<int:pk>/notes/", api.NoteListView.as_view(), name="api-application-notes"),
     path("questions/<int:pk>/reply/", api.QuestionReplyView.as_view(), name="api-question-reply"),
     path("questions/<int:pk>/withdraw/", api.QuestionWithdrawView.as_view(), name="api-question-withdraw"),
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from lib import outbox
 from lib.roles import Role
-from licensing.models import Decision, Hit, Licence, Question
+from licensing.models import CaseNote, Decision, Hit, Licence, Question
 
 
 def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
@@ -159,3 +160,29 @@ def question_reminder(question: Question) -> None:
             )
         ]
     )
+
+
+def note_written(note: CaseNote, *, mentioned: Sequence[User]) -> None:
+    """Tell each user mentioned in a note, and the applicant when the note is shared with them."""
+    application = note.application
+    author = note.author.get_username()
+    link = _case_link(application.pk)
+    drafts = [
+        outbox.Email(
+            key=f"note-mention:{note.pk}:{user.pk}",
+            subject=f"{application.reference}: {author} mentioned you in a note",
+            body="\n".join([f"{author} wrote on {application.reference}:", "", note.text, "", link]),
+            recipients=_to(user),
+        )
+        for user in mentioned
+    ]
+    if note.visible_to_applicant:
+        drafts.append(
+            outbox.Email(
+                key=f"note-shared:{note.pk}",
+                subject=f"{application.reference}: a note from the reviewers",
+                body="\n".join([f"A note on your licence request {application.reference}:", "", note.text, "", link]),
+                recipients=_to(application.applicant),
+            )
+        )
+    outbox.write(drafts)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from lib.csv_export import csv_response
 from lib.permissions import role_required
 from lib.roles import Role
-from licensing.models import Application, Decision, Hit, Licence, Question
+from licensing.models import Application, CaseNote, Decision, Hit, Licence, Question, sees_internal
 from licensing.timeline import build_timeline
 
 ALL_ROLES = tuple(Role)
@@ -71,6 +71,12 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "parties": parties,
         "items": list(application.items.all()),
         "documents": list(application.documents.all()),
+        "notes": list(
+            CaseNote.objects.visible_to(request.user)
+            .filter(application=application)
+            .select_related("author")
+            .prefetch_related("mentioned")
+        ),
         "questions": list(
             Question.objects.filter(application=application)
             .select_related("asked_by", "replied_by")
@@ -79,7 +85,7 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "hits": [{"hit": hit, "lines": explanation_lines(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,
-        "timeline": build_timeline(application),
+        "timeline": build_timeline(application, internal=sees_internal(request.user)),
         "determination": explanation_lines(application.determination),
         "generated_at": timezone.now(),
         "generated_by": request.user,

@@ -178,6 +178,21 @@ class QuestionWithdrawForm(forms.Form):
     reason = forms.CharField(required=False, max_length=MAX_RATIONALE, label="Why the answer is no longer needed")
 
 
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Note",
+        help_text="Notes are kept as written: correct one with a new note. Mention a colleague with @username.",
+    )
+    visible_to_applicant = forms.BooleanField(
+        required=False,
+        label="Visible to the applicant",
+        help_text="Otherwise only reviewers, admins and auditors see it.",
+    )
+
+
 class RationaleForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Rationale", max_length=MAX_RATIONALE

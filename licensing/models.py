@@ -72,6 +72,11 @@ def visibility_scope(user: User | AbstractBaseUser | AnonymousUser | None) -> st
     return READ_NONE
 
 
+def sees_internal(user: User | AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether a user reads the reviewers' side of a case (internal notes): those who read all requests."""
+    return visibility_scope(user) == READ_ALL
+
+
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def open(self) -> ApplicationQuerySet:
         """Open cases: the one definition that re-screening, hit review and the pages share.
@@ -332,6 +337,53 @@ class Question(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == Question.Status.OPEN
+
+
+class CaseNoteQuerySet(models.QuerySet["CaseNote"]):
+    def visible_to(self, user: User | AbstractBaseUser | AnonymousUser | None) -> CaseNoteQuerySet:
+        """Reviewers, admins and auditors read every note; the applicant only notes shared with them."""
+        if visibility_scope(user) == READ_ALL:
+            return self.all()
+        return self.filter(visible_to_applicant=True, application__in=Application.objects.for_user(user))
+
+
+class NotesAreAppendOnly(Exception):
+    """A note was edited or deleted: a correction is a new note."""
+
+
+class CaseNote(models.Model):
+    """A note on a case by a reviewer or a Compliance admin: internal unless shared with the applicant.
+
+    Append-only, like the audit trail it belongs to: a note is never edited or deleted, a
+    correction is a new note. `@username` mentions are resolved when it is written and notify
+    each user named through the outbox.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=MAX_RATIONALE)
+    visible_to_applicant = models.BooleanField(
+        default=False, help_text="Internal by default; shared notes are shown to the applicant and e-mailed to them."
+    )
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = CaseNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.application_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise NotesAreAppendOnly("A note is never edited: write a new note to correct it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NotesAreAppendOnly("A note is never deleted: write a new note to correct it.")
 
 
 # The question status machine: (from, action) -> to. An answered or withdrawn question is closed.

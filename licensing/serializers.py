@@ -14,6 +14,7 @@ from rest_framework import serializers
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
     Application,
+    CaseNote,
     Decision,
     Document,
     Hit,
@@ -294,6 +295,23 @@ class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
 
 class WithdrawSerializer(serializers.Serializer[dict[str, Any]]):
     reason = _text()
+
+
+class CaseNoteSerializer(serializers.ModelSerializer[CaseNote]):
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    mentioned: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "application", "author", "text", "visible_to_applicant", "mentioned", "created_at"]
+        read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer[dict[str, Any]]):
+    text = _text(help_text="The note; `@username` notifies that user. Notes are never edited.")
+    visible_to_applicant = serializers.BooleanField(default=False, help_text="Internal (false) by default.")
 
 
 class QuestionInputSerializer(serializers.Serializer[dict[str, Any]]):

@@ -7,6 +7,7 @@ status through the one table (IllegalTransition), and saves with `_history_user`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +32,9 @@ from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import (
+    READ_ALL,
     Application,
+    CaseNote,
     CountryChart,
     Decision,
     Document,
@@ -40,6 +43,7 @@ from licensing.models import (
     LineItem,
     Party,
     Question,
+    visibility_scope,
 )
 from licensing.rules import may_flag, require_applicant, require_reviewer, require_sales_owner
 from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus, Status
@@ -744,3 +748,61 @@ def remind_unanswered_questions(*, actor: User, now: datetime | None = None) -> 
         emails.question_reminder(question)
         reminded.append(question.pk)
     return reminded
+
+
+# --- Case notes ------------------------------------------------------------------------------
+
+# "@username" not preceded by a word character, a dot or another "@" (so e-mail addresses are not
+# mentions); Django usernames are letters, digits and @.+-_ , and a trailing dot ends a sentence.
+MENTION = re.compile(r"(?<![\w.@])@([\w.+-]+)")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    """The usernames `@mentioned` in a note, in order, each once."""
+    names = [match.rstrip(".") for match in MENTION.findall(text)]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _mentioned_users(text: str, application: Application, *, shared: bool) -> list[User]:
+    """The users a note mentions; a name nobody has, or someone who may not read the note, is refused.
+
+    Refused rather than ignored: whoever writes "@ana please check" must know Ana will not be told.
+    """
+    names = mentioned_usernames(text)
+    if not names:
+        return []
+    users = {u.get_username(): u for u in User.objects.filter(username__in=names, is_active=True)}
+    errors: list[str] = []
+    for name in names:
+        user = users.get(name)
+        if user is None:
+            errors.append(f"No active user is called @{name}.")
+        elif visibility_scope(user) != READ_ALL and not (shared and user.pk == application.applicant_id):
+            why = "" if shared else " (an internal note is not shown to the applicant)"
+            errors.append(f"@{name} cannot read this note{why}.")
+    if errors:
+        raise ValidationError({"text": errors})
+    return [users[name] for name in names]
+
+
+@transaction.atomic
+def add_note(*, actor: User, application: Application, text: str, visible_to_applicant: bool = False) -> CaseNote:
+    """A reviewer or Compliance admin adds a note to a case: internal unless shared with the applicant.
+
+    Notes are append-only (a correction is a new note) and attributed. Each `@username` mentioned
+    is told through the outbox; a shared note is e-mailed to the applicant as well. A reviewer
+    writes no note on a request they filed (segregation of duties).
+    """
+    if not has_role(actor, Role.REVIEWER, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only reviewers and Compliance admins write case notes.")
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied("You filed this request, so you cannot write notes on its case (segregation of duties).")
+    if application.status == Status.DRAFT:
+        raise IllegalTransition("A draft is not a case yet: notes go on submitted requests.")
+    text = _required_text(text, field="text", what="the note")
+    mentioned = _mentioned_users(text, application, shared=visible_to_applicant)
+    note = CaseNote(application=application, author=actor, text=text, visible_to_applicant=visible_to_applicant)
+    _save(note, actor, "Note shared with the applicant" if visible_to_applicant else "Internal note")
+    note.mentioned.set(mentioned)
+    emails.note_written(note, mentioned=[u for u in mentioned if u.pk != actor.pk])
+    return note

@@ -13,7 +13,17 @@ from typing import Any
 
 from django.db import models
 
-from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party, Question
+from licensing.models import (
+    Application,
+    CaseNote,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    Question,
+)
 
 NOISE_FIELDS = {
     "updated_at",
@@ -77,6 +87,8 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return f"Licence {row.number or row.id}"
     if model is Question:
         return "Question to the applicant"
+    if model is CaseNote:
+        return "Note to the applicant" if row.visible_to_applicant else "Internal note"
     return str(model._meta.verbose_name)
 
 
@@ -90,6 +102,8 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         return "\n".join(parts)
     if model is Question:
         return _question_text(row, prev)
+    if model is CaseNote:
+        return str(row.text)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
@@ -107,8 +121,16 @@ def _question_text(row: Any, prev: Any | None) -> str:
     return ""
 
 
-def build_timeline(application: Application) -> list[TimelineEvent]:
+def build_timeline(application: Application, *, internal: bool = False) -> list[TimelineEvent]:
+    """The case's events, oldest first.
+
+    Internal notes only with `internal` (reviewers, admins, auditors: see `sees_internal`); left
+    out by default, so a caller that forgets shows the applicant's view, not the reviewers'.
+    """
     app_id = application.pk
+    notes = CaseNote.history.filter(application_id=app_id)
+    if not internal:
+        notes = notes.filter(visible_to_applicant=True)
     # Every party the request ever had, deleted ones included: their hits belong to its story.
     party_ids = Party.history.filter(id__isnull=False, application_id=app_id).values("id")
     querysets: list[tuple[type[models.Model], Any]] = [
@@ -120,6 +142,7 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
         (Decision, Decision.history.filter(application_id=app_id)),
         (Licence, Licence.history.filter(application_id=app_id)),
         (Question, Question.history.filter(application_id=app_id)),
+        (CaseNote, notes),
     ]
     events: list[TimelineEvent] = []
     for model, rows in querysets:
@@ -134,7 +157,7 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
                     reason=row.history_change_reason or "",
                     rationale=_rationale(model, row, previous.get(row.id)),
                     # A question's story is told in its words (rationale), not in field changes.
-                    changes=[] if model is Question else _changes(row, previous.get(row.id)),
+                    changes=[] if model in (Question, CaseNote) else _changes(row, previous.get(row.id)),
                 )
             )
             previous[row.id] = row

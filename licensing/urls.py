@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path("<int:pk>/documents/<int:doc>/delete/", views.document_delete, name="document_delete"),
+    path("<int:pk>/notes/", views.add_note, name="add_note"),
     path("<int:pk>/questions/", views.ask_question, name="ask_question"),
     path("questions/<int:pk>/reply/", views.reply_question, name="reply_question"),
     path("questions/<int:pk>/withdraw/", views.withdraw_question, name="withdraw_question"),

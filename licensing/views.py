@@ -27,6 +27,7 @@ from licensing.forms import (
     DecisionForm,
     DocumentForm,
     LineItemFormSet,
+    NoteForm,
     PartyFormSet,
     QuestionForm,
     QuestionWithdrawForm,
@@ -35,8 +36,8 @@ from licensing.forms import (
     WithdrawForm,
     application_data,
 )
-from licensing.models import Application, Document, Hit, Question
-from licensing.status import OPEN_STATUSES, Action, IllegalTransition
+from licensing.models import Application, CaseNote, Document, Hit, Question, sees_internal
+from licensing.status import OPEN_STATUSES, Action, IllegalTransition, Status
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
@@ -166,12 +167,20 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "hits": hits,
         "questions": questions,
         "can_ask": may_review and application.can(Action.ASK),
+        "notes": CaseNote.objects.visible_to(user)
+        .filter(application=application)
+        .select_related("author")
+        .prefetch_related("mentioned"),
+        "can_note": has_role(user, Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+        and application.applicant_id != user.pk
+        and application.status != Status.DRAFT,
+        "note_form": NoteForm(),
         "question_form": QuestionForm(),
         "reply_form": ReplyForm(),
         "question_withdraw_form": QuestionWithdrawForm(),
         "decision": getattr(application, "decision", None) if application.is_decided else None,
         "licence": getattr(application, "licence", None) if application.is_decided else None,
-        "timeline": build_timeline(application),
+        "timeline": build_timeline(application, internal=sees_internal(user)),
         "is_owner": is_owner,
         "may_review": may_review and application.is_open,
         "own_request_reviewer": has_role(user, Role.REVIEWER) and application.applicant_id == user.pk,
@@ -402,3 +411,21 @@ def withdraw_question(request: HttpRequest, pk: int) -> HttpResponse:
         success="Question withdrawn.",
     )
     return redirect("licensing:detail", pk=question.application_id)
+
+
+@require_POST
+@role_required(Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Note: {error}")
+        return redirect("licensing:detail", pk=pk)
+    _attempt(
+        request,
+        lambda: services.add_note(actor=_user(request), application=application, **form.cleaned_data),
+        success="Note added.",
+    )
+    return redirect("licensing:detail", pk=pk)

@@ -37,6 +37,7 @@ OWNER = frozenset({SALES})
 ONLY_REVIEWER = frozenset({REVIEWER})
 ONLY_ADMIN = frozenset({ADMIN})
 ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
+REVIEWER_ADMIN = frozenset({REVIEWER, ADMIN})
 OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
 
 
@@ -149,6 +150,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:document": [page("GET", OWNER_AND_READERS, _document)],
     "licensing:document_delete": [page("POST", OWNER, _draft_document)],
     "licensing:ask_question": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:add_note": [page("POST", REVIEWER_ADMIN, _app)],
     "licensing:reply_question": [page("POST", OWNER, _question)],
     "licensing:withdraw_question": [page("POST", ONLY_REVIEWER, _question)],
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
@@ -184,6 +186,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
     "api-application-documents": [api("GET", OWNER_AND_READERS, _app), api("POST", OWNER, _draft)],
     "api-application-document": [api("GET", OWNER_AND_READERS, _document), api("DELETE", OWNER, _draft_document)],
+    "api-application-notes": [api("GET", OWNER_AND_READERS, _app), api("POST", REVIEWER_ADMIN, _app)],
     "api-application-questions": [api("GET", OWNER_AND_READERS, _app), api("POST", ONLY_REVIEWER, _app)],
     "api-question-reply": [api("POST", OWNER, _question)],
     "api-question-withdraw": [api("POST", ONLY_REVIEWER, _question)],
