@@ -380,3 +380,9 @@ class NoteListView(ApplicationAPIView):
         body.is_valid(raise_exception=True)
         note = services.add_note(actor=acting_user(request), application=application, **body.validated_data)
         return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class HitReverseView(HitReviewView):
+    """Reverse a confirmed hit (a reviewer other than the one who confirmed it), with a rationale."""
+
+    service = staticmethod(services.reverse_hit_confirmation)

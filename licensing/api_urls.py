@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("questions/<int:pk>/withdraw/", api.QuestionWithdrawView.as_view(), name="api-question-withdraw"),
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
+    path("hits/<int:pk>/reverse/", api.HitReverseView.as_view(), name="api-hit-reverse"),
     path("hits/<int:pk>/acknowledge/", api.HitAcknowledgeView.as_view(), name="api-hit-acknowledge"),
 ]

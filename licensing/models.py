@@ -500,6 +500,7 @@ class Hit(models.Model):
         UNMATCH = "unmatch", "resolve as no longer matching"
         ACKNOWLEDGE = "acknowledge", "acknowledge"
         REOPEN = "reopen", "reopen"
+        REVERSE = "reverse", "reverse the confirmation of"
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="hits")
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="hits")
@@ -566,9 +567,12 @@ HS, HA = Hit.Status, Hit.Action
 
 # The hit status machine: (from, action) -> to. Anything absent is an illegal move.
 HIT_TRANSITIONS: dict[tuple[str, str], str] = {
-    # A reviewer's verdict; a reviewer may change their mind while the request is open.
-    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    # A reviewer's verdict; a clearance may become a confirmation while the request is open.
+    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED)},
     **{(status, HA.CONFIRM): HS.CONFIRMED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    # A confirmed match is never quietly cleared: reversing it is its own action, by a reviewer
+    # other than the one who confirmed it, with a rationale (`hits.reverse_confirmation`).
+    (HS.CONFIRMED, HA.REVERSE): HS.CLEARED,
     # A list change resolves only hits nobody has ruled on: a reviewer's verdict is theirs to keep.
     (HS.OPEN, HA.DELIST): HS.DELISTED,
     (HS.OPEN, HA.UNMATCH): HS.UNMATCHED,
@@ -586,6 +590,7 @@ HIT_ACTIONS_DONE: dict[str, str] = {
     HA.UNMATCH: "resolved as no longer matching",
     HA.ACKNOWLEDGE: "acknowledged",
     HA.REOPEN: "reopened",
+    HA.REVERSE: "reversed",
 }
 
 # Resolved by a list change and not yet acknowledged: approval waits for a reviewer's look.

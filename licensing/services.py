@@ -488,10 +488,10 @@ def decide(
             )
         if waiting:
             errors["outcome"] = " ".join(waiting)
-        denial = hits.filter(status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES)
-        if denial.exists() and not override_reason:
+        if not override_reason and ever_confirmed_under_denial(application):
             errors["override_reason"] = (
-                "A confirmed hit is under a presumption or policy of denial: approving needs an override reason."
+                "A hit under a presumption or policy of denial was confirmed on this case (even if since "
+                "reversed): approving needs an override reason."
             )
     elif override_reason:
         errors["override_reason"] = "An override reason goes with an approval only."
@@ -554,6 +554,24 @@ def clear_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
 def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """Confirm that a party is the listed entity."""
     return _review_hit(hit_services.confirm_hit, actor=actor, hit=hit, rationale=rationale)
+
+
+@transaction.atomic
+def reverse_hit_confirmation(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Reverse a confirmed match (another reviewer, with a rationale); the determination is made again."""
+    return _review_hit(hit_services.reverse_confirmation, actor=actor, hit=hit, rationale=rationale)
+
+
+def ever_confirmed_under_denial(application: Application) -> bool:
+    """Whether a hit under a presumption or policy of denial was ever confirmed on this case.
+
+    Read from the hits' history, so reversing the confirmation (or a party edit that reopened it)
+    does not make the approval any easier: the override reason and the second sign-off still apply.
+    """
+    party_ids = Party.history.filter(application_id=application.pk).values("id")
+    return Hit.history.filter(
+        party_id__in=party_ids, status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES
+    ).exists()
 
 
 @transaction.atomic

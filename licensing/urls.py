@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("questions/<int:pk>/withdraw/", views.withdraw_question, name="withdraw_question"),
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
+    path("hits/<int:pk>/reverse/", views.hit_reverse, name="hit_reverse"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
     path("<int:pk>/case-file/", exports.case_file, name="case_file"),
     path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),

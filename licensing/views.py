@@ -429,3 +429,9 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         success="Note added.",
     )
     return redirect("licensing:detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def hit_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_hit(request, pk, services.reverse_hit_confirmation, "no longer confirmed (reversed)")

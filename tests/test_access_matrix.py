@@ -156,6 +156,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:hit_reverse": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -193,6 +194,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-hit-reverse": [api("POST", ONLY_REVIEWER, _hit)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
     "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
