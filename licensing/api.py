@@ -25,11 +25,22 @@ from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, CaseNote, Document, Hit, Question, sees_internal
+from licensing.models import (
+    Application,
+    ApplicationQuerySet,
+    CaseNote,
+    Document,
+    Hit,
+    Question,
+    SignOff,
+    SignOffPolicy,
+    sees_internal,
+)
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
     CaseNoteSerializer,
+    CountersignInputSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
@@ -40,6 +51,7 @@ from licensing.serializers import (
     QuestionWithdrawSerializer,
     RationaleSerializer,
     ReplyInputSerializer,
+    SignOffPolicySerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
@@ -69,12 +81,13 @@ def with_embedded(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Load everything ApplicationSerializer embeds in a fixed number of queries."""
     hits = Hit.objects.select_related("party", "entity", "reviewed_by")
     documents = Document.objects.select_related("uploaded_by")
-    return queryset.select_related("decision__decided_by", "licence").prefetch_related(
+    return queryset.select_related("decision__decided_by", "decision__countersigned_by", "licence").prefetch_related(
         "parties",
         Prefetch("parties__hits", queryset=hits),
         "items",
         Prefetch("documents", queryset=documents),
         Prefetch("questions", queryset=questions_with_documents()),
+        Prefetch("sign_offs", queryset=SignOff.objects.select_related("proposed_by", "countersigned_by")),
     )
 
 
@@ -386,3 +399,45 @@ class HitReverseView(HitReviewView):
     """Reverse a confirmed hit (a reviewer other than the one who confirmed it), with a rationale."""
 
     service = staticmethod(services.reverse_hit_confirmation)
+
+
+class CountersignView(ApplicationAPIView):
+    """A second reviewer agrees with an approval awaiting countersignature, or sends it back with a reason."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(request=CountersignInputSerializer, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = CountersignInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.countersign(actor=acting_user(request), application=application, **body.validated_data)
+        return self.represent(pk)
+
+
+class SignOffPolicyView(APIView):
+    """GET when approvals need a second sign-off (reviewers, admins, auditors); PATCH (Compliance admins)."""
+
+    permission_classes = [HasRole]
+    read_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(responses=SignOffPolicySerializer)
+    def get(self, request: Request) -> Response:
+        return Response(SignOffPolicySerializer(SignOffPolicy.load()).data)
+
+    @extend_schema(request=SignOffPolicySerializer, responses=SignOffPolicySerializer)
+    def patch(self, request: Request) -> Response:
+        current = SignOffPolicy.load()
+        body = SignOffPolicySerializer(current, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        policy = services.update_sign_off_policy(
+            actor=acting_user(request),
+            on_denial_override=data.get("on_denial_override", current.on_denial_override),
+            on_confirmed_hit=data.get("on_confirmed_hit", current.on_confirmed_hit),
+            value_threshold=data.get("value_threshold", current.value_threshold),
+            reason=data.get("reason", ""),
+        )
+        return Response(SignOffPolicySerializer(policy).data)

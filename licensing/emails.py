@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from lib import outbox
 from lib.roles import Role
-from licensing.models import CaseNote, Decision, Hit, Licence, Question
+from licensing.models import CaseNote, Decision, Hit, Licence, Question, SignOff
 
 
 def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
@@ -186,3 +186,55 @@ def note_written(note: CaseNote, *, mentioned: Sequence[User]) -> None:
             )
         )
     outbox.write(drafts)
+
+
+def countersignature_needed(sign_off: SignOff) -> None:
+    """Ask the reviewers who may countersign (neither the decider nor the applicant) for a second look."""
+    application = sign_off.application
+    excluded = {sign_off.proposed_by.email, application.applicant.email}
+    reviewers = [email for email in outbox.addresses_of(Role.REVIEWER) if email not in excluded]
+    lines = [
+        f"{sign_off.proposed_by.get_username()} approved {application.reference}; "
+        "the licence issues once another reviewer countersigns.",
+        "",
+        "Why a second sign-off is needed:",
+        *(f"- {reason}" for reason in sign_off.reasons),
+        "",
+        f"Rationale: {sign_off.rationale}",
+        "",
+        _case_link(application.pk),
+    ]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"countersign-needed:{sign_off.pk}",
+                subject=f"{application.reference}: approval awaiting your countersignature",
+                body="\n".join(lines),
+                recipients=reviewers,
+            )
+        ]
+    )
+
+
+def sent_back(sign_off: SignOff) -> None:
+    """Tell the decider that the countersigner disagreed, and why."""
+    application = sign_off.application
+    who = sign_off.countersigned_by.get_username() if sign_off.countersigned_by else "A reviewer"
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"countersign-refused:{sign_off.pk}",
+                subject=f"{application.reference}: approval sent back",
+                body="\n".join(
+                    [
+                        f"{who} did not countersign your approval of {application.reference}:",
+                        "",
+                        sign_off.countersign_reason,
+                        "",
+                        f"Revise it on the case: {_case_link(application.pk)}",
+                    ]
+                ),
+                recipients=_to(sign_off.proposed_by),
+            )
+        ]
+    )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from lib.csv_export import csv_response
 from lib.permissions import role_required
 from lib.roles import Role
-from licensing.models import Application, CaseNote, Decision, Hit, Licence, Question, sees_internal
+from licensing.models import Application, CaseNote, Decision, Hit, Licence, Question, SignOff, sees_internal
 from licensing.timeline import build_timeline
 
 ALL_ROLES = tuple(Role)
@@ -64,13 +64,16 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         .select_related("party", "entity", "reviewed_by")
         .order_by("party_id", "-score", "id")
     )
-    decision = Decision.objects.select_related("decided_by").filter(application=application).first()
+    decision = Decision.objects.select_related("decided_by", "countersigned_by").filter(application=application).first()
     licence = Licence.objects.filter(application=application).first()
     return {
         "application": application,
         "parties": parties,
         "items": list(application.items.all()),
         "documents": list(application.documents.all()),
+        "sign_offs": list(
+            SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by")
+        ),
         "notes": list(
             CaseNote.objects.visible_to(request.user)
             .filter(application=application)

@@ -8,7 +8,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party, SignOffPolicy
 from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -191,6 +191,49 @@ class NoteForm(forms.Form):
         label="Visible to the applicant",
         help_text="Otherwise only reviewers, admins and auditors see it.",
     )
+
+
+def assessment_from_post(data: Any, items: Any) -> dict[str, Any] | None:
+    """The national-security assessment fields of the decision form, as `services.decide` takes them.
+
+    None when the reviewer filled in none of them; the service says what a complete one needs.
+    """
+    rows = [
+        {
+            "item": item.pk,
+            "reasons_for_control": data.get(f"assessment-item-{item.pk}-reasons", ""),
+            "relevance": data.get(f"assessment-item-{item.pk}-relevance", ""),
+        }
+        for item in items
+    ]
+    end_use, grounds = data.get("assessment-end_use", ""), data.get("assessment-grounds", "")
+    no_risk = data.get("assessment-no_risk") in {"on", "true", "1"}
+    if not (end_use or grounds or no_risk or any(r["reasons_for_control"] or r["relevance"] for r in rows)):
+        return None
+    return {"items": rows, "end_use": end_use, "grounds": grounds, "no_risk_to_national_security": no_risk}
+
+
+class CountersignForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=[("agree", "Agree: the licence issues"), ("disagree", "Disagree: back to the decider")],
+        widget=forms.RadioSelect,
+        label="Your countersignature",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Reason",
+        help_text="Required to disagree.",
+    )
+
+
+class SignOffPolicyForm(forms.ModelForm):
+    reason = forms.CharField(max_length=500, required=False, label="Why the rules change")
+
+    class Meta:
+        model = SignOffPolicy
+        fields = ["on_denial_override", "on_confirmed_hit", "value_threshold"]
 
 
 class RationaleForm(forms.Form):

@@ -405,12 +405,94 @@ class Decision(models.Model):
     rationale = models.TextField()
     conditions = models.TextField(blank=True)
     override_reason = models.TextField(blank=True)
+    # The structured national-security assessment an approval over a denial policy carries.
+    assessment = models.JSONField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
+    # The second reviewer who agreed, when the approval needed a second sign-off.
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.decided_by}"
+
+
+class SignOffPolicy(models.Model):
+    """When an approval needs a second reviewer's countersignature before the licence issues.
+
+    A singleton row a Compliance admin sees and changes (with history). An approval needs a
+    countersignature when (a) it overrides a presumption or policy of denial, (b) it carries a
+    confirmed hit, or (c) the request's total value exceeds `value_threshold`; each rule can be
+    switched off.
+    """
+
+    on_denial_override = models.BooleanField(
+        "(a) overriding a presumption or policy of denial",
+        default=True,
+        help_text="Approving a request on which a hit under a denial policy was ever confirmed.",
+    )
+    on_confirmed_hit = models.BooleanField(
+        "(b) carrying a confirmed hit", default=True, help_text="Approving a request with any confirmed hit."
+    )
+    value_threshold = models.DecimalField(
+        "(c) total value above",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("1000000.00"),
+        validators=[validate_positive],
+        help_text="Approving a request whose total value exceeds this; empty: no value rule.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return "second sign-off rules"
+
+    @classmethod
+    def load(cls) -> SignOffPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class SignOff(models.Model):
+    """An approval put up for countersignature: the decider's proposal and the second reviewer's verdict.
+
+    Agreement turns it into the request's Decision and issues the licence; disagreement, with a
+    reason, sends the case back to the decider, who may revise and propose again (a new row).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting countersignature"
+        AGREED = "agreed", "Countersigned"
+        DISAGREED = "disagreed", "Sent back"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="sign_offs")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    rationale = models.TextField(max_length=MAX_RATIONALE)
+    conditions = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    override_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    assessment = models.JSONField(null=True, blank=True)
+    # Why a second sign-off is needed, in words (which of the rules applied).
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    countersign_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Sign-off {self.pk} on {self.application_id} ({self.status})"
 
 
 class LicenceQuerySet(models.QuerySet["Licence"]):

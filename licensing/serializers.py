@@ -22,6 +22,8 @@ from licensing.models import (
     LineItem,
     Party,
     Question,
+    SignOff,
+    SignOffPolicy,
 )
 from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
@@ -95,11 +97,58 @@ class HitSerializer(serializers.ModelSerializer[Hit]):
 
 class DecisionSerializer(serializers.ModelSerializer[Decision]):
     decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    countersigned_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Decision
-        fields = ["outcome", "rationale", "conditions", "override_reason", "decided_by", "decided_at"]
+        fields = [
+            "outcome",
+            "rationale",
+            "conditions",
+            "override_reason",
+            "assessment",
+            "decided_by",
+            "decided_at",
+            "countersigned_by",
+            "countersigned_at",
+        ]
         read_only_fields = fields
+
+
+class SignOffSerializer(serializers.ModelSerializer[SignOff]):
+    proposed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    countersigned_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "proposed_by",
+            "proposed_at",
+            "rationale",
+            "conditions",
+            "override_reason",
+            "assessment",
+            "reasons",
+            "status",
+            "countersigned_by",
+            "countersigned_at",
+            "countersign_reason",
+        ]
+        read_only_fields = fields
+
+
+class SignOffPolicySerializer(serializers.ModelSerializer[SignOffPolicy]):
+    reason = serializers.CharField(write_only=True, required=False, default="", max_length=500)
+
+    class Meta:
+        model = SignOffPolicy
+        fields = ["on_denial_override", "on_confirmed_hit", "value_threshold", "updated_at", "reason"]
+        read_only_fields = ["updated_at"]
 
 
 class LicenceSerializer(serializers.ModelSerializer[Licence]):
@@ -172,6 +221,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     hits = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
+    sign_offs = SignOffSerializer(many=True, read_only=True)
     decision = serializers.SerializerMethodField()
     licence = serializers.SerializerMethodField()
 
@@ -200,6 +250,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "hits",
             "documents",
             "questions",
+            "sign_offs",
             "decision",
             "licence",
             "created_at",
@@ -282,11 +333,35 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_RATIONALE, **kwargs)
 
 
+class AssessedItemSerializer(serializers.Serializer[dict[str, Any]]):
+    item = serializers.IntegerField(help_text="The line item's id.", min_value=1, max_value=2**31 - 1)
+    reasons_for_control = _text(help_text="e.g. NS1 AT1, or EAR99.")
+    relevance = _text(help_text="Why these reasons do or do not matter for this end user.")
+
+
+class AssessmentSerializer(serializers.Serializer[dict[str, Any]]):
+    items = serializers.ListField(child=AssessedItemSerializer(), max_length=MAX_ITEMS, required=False, default=list)
+    end_use = _text()
+    no_risk_to_national_security = serializers.BooleanField(default=False)
+    grounds = _text(help_text="The grounds of the conclusion.")
+
+
 class DecisionInputSerializer(serializers.Serializer[dict[str, Any]]):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
     rationale = _text()
     conditions = _text()
     override_reason = _text()
+    assessment = AssessmentSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required to approve over a presumption or policy of denial: the national-security assessment.",
+    )
+
+
+class CountersignInputSerializer(serializers.Serializer[dict[str, Any]]):
+    agree = serializers.BooleanField(help_text="true: the licence issues; false: back to the decider.")
+    reason = _text(help_text="Required to disagree.")
 
 
 class RationaleSerializer(serializers.Serializer[dict[str, Any]]):

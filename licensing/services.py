@@ -43,6 +43,8 @@ from licensing.models import (
     LineItem,
     Party,
     Question,
+    SignOff,
+    SignOffPolicy,
     visibility_scope,
 )
 from licensing.rules import may_flag, require_applicant, require_reviewer, require_sales_owner
@@ -59,6 +61,10 @@ class AlreadyDecided(IllegalTransition):
 
 class QuestionOpen(IllegalTransition):
     """A decision was attempted while a question to the applicant waits for its answer."""
+
+
+class AlreadyCountersigned(IllegalTransition):
+    """A second countersigner acted on an approval another countersigner has just settled."""
 
 
 class QuestionClosed(IllegalTransition):
@@ -440,8 +446,12 @@ def decide(
     rationale: str,
     conditions: str = "",
     override_reason: str = "",
-) -> Decision:
+    assessment: dict[str, Any] | None = None,
+) -> Decision | SignOff:
     """A reviewer approves (optionally with conditions), denies or returns a request.
+
+    Returns the Decision, or, for an approval the sign-off rules (`SignOffPolicy`) send to a
+    second reviewer, the SignOff awaiting countersignature (the licence issues on agreement).
 
     The application row is locked first: of two reviewers deciding at once, the second waits,
     then finds the request decided and is told by whom and when. Approving needs every hit
@@ -467,6 +477,7 @@ def decide(
         )
     if outcome not in OUTCOME_ACTIONS:
         raise ValidationError({"outcome": "Choose approved, denied or returned."})
+    status_before = application.status
     application.transition(OUTCOME_ACTIONS[outcome])
     rationale, conditions, override_reason = rationale.strip(), conditions.strip(), override_reason.strip()
     errors: dict[str, str] = {}
@@ -488,15 +499,37 @@ def decide(
             )
         if waiting:
             errors["outcome"] = " ".join(waiting)
-        if not override_reason and ever_confirmed_under_denial(application):
-            errors["override_reason"] = (
-                "A hit under a presumption or policy of denial was confirmed on this case (even if since "
-                "reversed): approving needs an override reason."
-            )
-    elif override_reason:
+        denial = ever_confirmed_under_denial(application)
+        if denial:
+            # The judgement Commerce asked of exporters ("no threat to national security"),
+            # documented item by item rather than in one free-text box.
+            assessment, assessment_errors = clean_assessment(application, assessment)
+            errors.update(assessment_errors)
+            override_reason = override_reason or (assessment or {}).get("grounds", "")
+            if not override_reason:
+                errors["override_reason"] = (
+                    "A hit under a presumption or policy of denial was confirmed on this case (even if since "
+                    "reversed): approving needs an override reason."
+                )
+        elif assessment:
+            errors["assessment"] = "The national-security assessment goes with overriding a denial policy only."
+    elif override_reason or assessment:
         errors["override_reason"] = "An override reason goes with an approval only."
     if errors:
         raise ValidationError(errors)
+    if outcome == Decision.Outcome.APPROVED:
+        reasons = countersignature_reasons(application, denial=denial)
+        if reasons:
+            application.status = status_before
+            return _propose(
+                actor=actor,
+                application=application,
+                rationale=rationale,
+                conditions=conditions,
+                override_reason=override_reason,
+                assessment=assessment,
+                reasons=reasons,
+            )
     now = timezone.now()
     decision = Decision(
         application=application,
@@ -824,3 +857,190 @@ def add_note(*, actor: User, application: Application, text: str, visible_to_app
     note.mentioned.set(mentioned)
     emails.note_written(note, mentioned=[u for u in mentioned if u.pk != actor.pk])
     return note
+
+
+# --- Second sign-off --------------------------------------------------------------------------
+
+NO_RISK = "No risk to national security"
+
+
+def clean_assessment(
+    application: Application, raw: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The national-security assessment as stored, or the errors that keep it from being complete.
+
+    Per line item: its reasons for control and why they do or do not matter for this end user;
+    the end use; and the conclusion "no risk to national security" with its grounds.
+    """
+    need = (
+        "Overriding a presumption or policy of denial needs the national-security assessment: for each item "
+        "its reasons for control and why they do or do not matter for this end user, the end use, and the "
+        "conclusion with its grounds."
+    )
+    if not raw:
+        return None, {"assessment": need}
+    items = {item.pk: item for item in application.items.all()}
+    given: dict[int, dict[str, str]] = {}
+    errors: list[str] = []
+    for row in raw.get("items") or []:
+        try:
+            key = int(row.get("item"))
+        except (TypeError, ValueError, AttributeError):
+            errors.append("Each assessed item names its line item by id.")
+            continue
+        if key not in items:
+            errors.append(f"Line item {key} is not on this request.")
+            continue
+        given[key] = {
+            "reasons_for_control": str(row.get("reasons_for_control") or "").strip()[: limits.MAX_RATIONALE],
+            "relevance": str(row.get("relevance") or "").strip()[: limits.MAX_RATIONALE],
+        }
+    stored_items: list[dict[str, Any]] = []
+    for pk, item in items.items():
+        entry = given.get(pk)
+        if entry is None or not entry["reasons_for_control"] or not entry["relevance"]:
+            errors.append(f"Assess item {item.eccn} ({item.description[:40]}): its reasons for control and why.")
+            continue
+        stored_items.append({"item": pk, "eccn": item.eccn, "description": item.description[:200], **entry})
+    end_use = str(raw.get("end_use") or "").strip()[: limits.MAX_RATIONALE]
+    grounds = str(raw.get("grounds") or "").strip()[: limits.MAX_RATIONALE]
+    if not end_use:
+        errors.append("Assess the end use.")
+    if raw.get("no_risk_to_national_security") is not True:
+        errors.append(f"Conclude “{NO_RISK.lower()}” to approve; otherwise deny the request.")
+    if not grounds:
+        errors.append("Give the grounds of the conclusion.")
+    if errors:
+        return None, {"assessment": " ".join(errors)}
+    return {"items": stored_items, "end_use": end_use, "conclusion": NO_RISK, "grounds": grounds}, {}
+
+
+def countersignature_reasons(application: Application, *, denial: bool) -> list[str]:
+    """Which of the sign-off rules this approval meets, in words; empty when one signature suffices."""
+    policy = SignOffPolicy.load()
+    reasons: list[str] = []
+    if policy.on_denial_override and denial:
+        reasons.append("It overrides a presumption or policy of denial.")
+    confirmed = Hit.objects.filter(party__application=application, status=Hit.Status.CONFIRMED).count()
+    if policy.on_confirmed_hit and confirmed:
+        reasons.append(f"It carries {confirmed} confirmed hit(s).")
+    if policy.value_threshold is not None and application.total_value > policy.value_threshold:
+        reasons.append(f"Its total value {application.total_value:,} exceeds {policy.value_threshold:,}.")
+    return reasons
+
+
+def _propose(
+    *,
+    actor: User,
+    application: Application,
+    rationale: str,
+    conditions: str,
+    override_reason: str,
+    assessment: dict[str, Any] | None,
+    reasons: list[str],
+) -> SignOff:
+    sign_off = SignOff(
+        application=application,
+        proposed_by=actor,
+        rationale=rationale,
+        conditions=conditions,
+        override_reason=override_reason,
+        assessment=assessment,
+        reasons=reasons,
+    )
+    _save(sign_off, actor, "Approval put up for countersignature")
+    application.transition(Action.PROPOSE)
+    application.reply_received_at = None
+    _save(application, actor, "Approved, awaiting countersignature")
+    emails.countersignature_needed(sign_off)
+    return sign_off
+
+
+@transaction.atomic
+def countersign(*, actor: User, application: Application, agree: bool, reason: str = "") -> SignOff:
+    """A second reviewer agrees with an approval (the licence issues) or sends it back with a reason.
+
+    The countersigner is a reviewer who neither approved nor filed the request. The request row
+    is locked: of two countersigners at once, exactly one lands and the other is told by whom
+    and when. Agreeing re-checks the hits, since a list change may have brought a new one.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    require_reviewer(actor, application, doing="countersign")
+    sign_off = (
+        SignOff.objects.select_for_update().filter(application=application).order_by("-proposed_at", "-id").first()
+    )
+    pending = sign_off is not None and sign_off.status == SignOff.Status.PENDING
+    if application.status != Status.AWAITING_COUNTERSIGNATURE or sign_off is None or not pending:
+        if sign_off is not None and sign_off.countersigned_by_id and sign_off.countersigned_at:
+            who = User.objects.get(pk=sign_off.countersigned_by_id).get_username()
+            when = timezone.localtime(sign_off.countersigned_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            verb = "countersigned" if sign_off.status == SignOff.Status.AGREED else "sent back"
+            raise AlreadyCountersigned(f"This approval was already {verb} by {who} at {when}.")
+        application.transition(Action.COUNTERSIGN)  # the readable refusal for any other status
+        raise IllegalTransition("This request has no approval awaiting countersignature.")
+    if sign_off.proposed_by_id == actor.pk:
+        raise PermissionDenied(
+            "You approved this request, so another reviewer must countersign it (segregation of duties)."
+        )
+    reason = reason.strip()
+    if len(reason) > limits.MAX_RATIONALE:
+        raise ValidationError({"reason": f"At most {limits.MAX_RATIONALE:,} characters."})
+    now = timezone.now()
+    if agree:
+        hits = Hit.objects.filter(party__application=application)
+        if hits.filter(status=Hit.Status.OPEN).exists() or hits.awaiting_acknowledgement().exists():
+            raise ValidationError(
+                {"agree": "A screening hit arrived or changed since the approval: send it back to the decider."}
+            )
+        application.transition(Action.COUNTERSIGN)
+        sign_off.status = SignOff.Status.AGREED
+    else:
+        if not reason:
+            raise ValidationError({"reason": "Say why you disagree: the decider revises from it."})
+        application.transition(Action.SEND_BACK)
+        sign_off.status = SignOff.Status.DISAGREED
+        application.assigned_to_id = sign_off.proposed_by_id
+    sign_off.countersigned_by, sign_off.countersigned_at, sign_off.countersign_reason = actor, now, reason
+    _save(sign_off, actor, "Countersigned" if agree else "Sent back to the decider")
+    if not agree:
+        _save(application, actor, f"Countersignature refused: {reason}")
+        emails.sent_back(sign_off)
+        return sign_off
+    decision = Decision(
+        application=application,
+        outcome=Decision.Outcome.APPROVED,
+        rationale=sign_off.rationale,
+        conditions=sign_off.conditions,
+        override_reason=sign_off.override_reason,
+        assessment=sign_off.assessment,
+        decided_by_id=sign_off.proposed_by_id,
+        decided_at=now,
+        countersigned_by=actor,
+        countersigned_at=now,
+    )
+    # The decision is the decider's; the countersignature is the second reviewer's (on the sign-off).
+    _save(decision, sign_off.proposed_by, f"Decision: approved, countersigned by {actor.get_username()}")
+    issue_licence(actor=actor, application=application, conditions=sign_off.conditions, on=timezone.localdate())
+    application.decided_at = now
+    application.needs_attention = False
+    application.attention_reason = ""
+    _save(application, actor, "Decided: approved (countersigned)")
+    emails.decision_made(decision)
+    return sign_off
+
+
+@transaction.atomic
+def update_sign_off_policy(
+    *, actor: User, on_denial_override: bool, on_confirmed_hit: bool, value_threshold: Decimal | None, reason: str
+) -> SignOffPolicy:
+    """A Compliance admin changes when approvals need a second sign-off; history keeps every version."""
+    if not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only Compliance admins change the second sign-off rules.")
+    reason = _required_text(reason, field="reason", what="why the rules change")
+    policy = SignOffPolicy.objects.select_for_update().get(pk=SignOffPolicy.load().pk)
+    policy.on_denial_override = on_denial_override
+    policy.on_confirmed_hit = on_confirmed_hit
+    policy.value_threshold = value_threshold
+    _full_clean(policy)
+    _save(policy, actor, f"Sign-off rules changed: {reason}")
+    return policy

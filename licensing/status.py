@@ -18,6 +18,7 @@ class Status(models.TextChoices):
     IN_REVIEW = "in_review", "In review"
     ON_HOLD = "on_hold", "On hold"
     AWAITING_APPLICANT = "awaiting_applicant", "Awaiting applicant"
+    AWAITING_COUNTERSIGNATURE = "countersign", "Awaiting countersignature"
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
     RETURNED = "returned", "Returned without action"
@@ -35,6 +36,9 @@ class Action(models.TextChoices):
     DENY = "deny", "deny"
     RETURN = "return", "return"
     ASK = "ask", "asked a question"
+    PROPOSE = "propose", "put up for countersignature"
+    COUNTERSIGN = "countersign", "countersigned"
+    SEND_BACK = "send_back", "sent back to the decider"
     REPLY = "reply", "answered"
 
 
@@ -76,10 +80,24 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.AWAITING_APPLICANT, A.REPLY): S.IN_REVIEW,
     # The reviewer withdraws the last open question: the case is theirs again.
     (S.AWAITING_APPLICANT, A.RESUME): S.IN_REVIEW,
+    # An approval that needs a second sign-off (see SignOffPolicy) waits for a countersigner:
+    # agreement approves it (the licence issues), disagreement sends it back to the decider.
+    (S.SUBMITTED, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.IN_REVIEW, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.ON_HOLD, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.AWAITING_COUNTERSIGNATURE, A.COUNTERSIGN): S.APPROVED,
+    (S.AWAITING_COUNTERSIGNATURE, A.SEND_BACK): S.IN_REVIEW,
+    (S.AWAITING_COUNTERSIGNATURE, A.WITHDRAW): S.WITHDRAWN,
 }
 
 # Submitted and not yet decided or withdrawn: screened again when the list changes.
-OPEN_STATUSES: tuple[str, ...] = (S.SUBMITTED, S.IN_REVIEW, S.ON_HOLD, S.AWAITING_APPLICANT)
+OPEN_STATUSES: tuple[str, ...] = (
+    S.SUBMITTED,
+    S.IN_REVIEW,
+    S.ON_HOLD,
+    S.AWAITING_APPLICANT,
+    S.AWAITING_COUNTERSIGNATURE,
+)
 DECIDED_STATUSES: tuple[str, ...] = (S.APPROVED, S.DENIED, S.RETURNED)
 
 # A decision's outcome is the action it takes.
@@ -142,6 +160,9 @@ _PAST = {
     "revoke": "revoked",
     "expire": "expired",
     "answer": "answered",
+    "propose": "put up for countersignature",
+    "countersign": "countersigned",
+    "send_back": "sent back to the decider",
 }
 
 

@@ -23,6 +23,7 @@ from licensing.models import (
     LineItem,
     Party,
     Question,
+    SignOff,
 )
 
 NOISE_FIELDS = {
@@ -89,6 +90,8 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return "Question to the applicant"
     if model is CaseNote:
         return "Note to the applicant" if row.visible_to_applicant else "Internal note"
+    if model is SignOff:
+        return "Approval for countersignature"
     return str(model._meta.verbose_name)
 
 
@@ -104,6 +107,10 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         return _question_text(row, prev)
     if model is CaseNote:
         return str(row.text)
+    if model is SignOff:
+        if prev is None:
+            return "\n".join([str(row.rationale), *row.reasons])
+        return str(row.countersign_reason)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
@@ -143,6 +150,7 @@ def build_timeline(application: Application, *, internal: bool = False) -> list[
         (Licence, Licence.history.filter(application_id=app_id)),
         (Question, Question.history.filter(application_id=app_id)),
         (CaseNote, notes),
+        (SignOff, SignOff.history.filter(application_id=app_id)),
     ]
     events: list[TimelineEvent] = []
     for model, rows in querysets:
@@ -157,7 +165,7 @@ def build_timeline(application: Application, *, internal: bool = False) -> list[
                     reason=row.history_change_reason or "",
                     rationale=_rationale(model, row, previous.get(row.id)),
                     # A question's story is told in its words (rationale), not in field changes.
-                    changes=[] if model in (Question, CaseNote) else _changes(row, previous.get(row.id)),
+                    changes=[] if model in (Question, CaseNote, SignOff) else _changes(row, previous.get(row.id)),
                 )
             )
             previous[row.id] = row

@@ -24,6 +24,7 @@ from licensing import services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
+    CountersignForm,
     DecisionForm,
     DocumentForm,
     LineItemFormSet,
@@ -33,10 +34,12 @@ from licensing.forms import (
     QuestionWithdrawForm,
     RationaleForm,
     ReplyForm,
+    SignOffPolicyForm,
     WithdrawForm,
     application_data,
+    assessment_from_post,
 )
-from licensing.models import Application, CaseNote, Document, Hit, Question, sees_internal
+from licensing.models import Application, CaseNote, Document, Hit, Question, SignOff, SignOffPolicy, sees_internal
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition, Status
 from licensing.timeline import build_timeline
 
@@ -175,6 +178,10 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         and application.applicant_id != user.pk
         and application.status != Status.DRAFT,
         "note_form": NoteForm(),
+        "sign_offs": SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by"),
+        "needs_assessment": may_review and application.is_open and services.ever_confirmed_under_denial(application),
+        "can_countersign": may_review and application.status == Status.AWAITING_COUNTERSIGNATURE,
+        "countersign_form": CountersignForm(),
         "question_form": QuestionForm(),
         "reply_form": ReplyForm(),
         "question_withdraw_form": QuestionWithdrawForm(),
@@ -304,8 +311,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return detail(request, pk, decision_form=form)
+    assessment = assessment_from_post(request.POST, application.items.all())
     try:
-        decision = services.decide(actor=_user(request), application=application, **form.cleaned_data)
+        result = services.decide(
+            actor=_user(request), application=application, assessment=assessment, **form.cleaned_data
+        )
     except IllegalTransition as exc:
         messages.error(request, exc.message)
         return redirect("licensing:detail", pk=pk)
@@ -317,7 +327,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form.add_error(None, exc)
         return detail(request, pk, decision_form=form)
-    messages.success(request, f"{application.reference}: {decision.get_outcome_display().lower()}.")
+    if isinstance(result, SignOff):
+        messages.success(
+            request, f"{application.reference} approved: the licence issues once another reviewer countersigns."
+        )
+    else:
+        messages.success(request, f"{application.reference}: {result.get_outcome_display().lower()}.")
     return redirect("licensing:detail", pk=pk)
 
 
@@ -435,3 +450,50 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.reverse_hit_confirmation, "no longer confirmed (reversed)")
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def countersign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = CountersignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose agree or disagree.")
+        return redirect("licensing:detail", pk=pk)
+    agree = form.cleaned_data["verdict"] == "agree"
+    _attempt(
+        request,
+        lambda: services.countersign(
+            actor=_user(request), application=application, agree=agree, reason=form.cleaned_data["reason"]
+        ),
+        success="Countersigned: the licence is issued." if agree else "Sent back to the decider.",
+    )
+    return redirect("licensing:detail", pk=pk)
+
+
+@role_required(*READ_ALL)
+def sign_off_rules(request: HttpRequest) -> HttpResponse:
+    """The second sign-off rules: every reader sees them, Compliance admins change them."""
+    may_change = has_role(request.user, Role.COMPLIANCE_ADMIN)
+    if request.method == "POST" and not may_change:
+        raise PermissionDenied("Only Compliance admins change the second sign-off rules.")
+    policy = SignOffPolicy.load()
+    form = SignOffPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            request,
+            lambda: services.update_sign_off_policy(
+                actor=_user(request),
+                on_denial_override=form.cleaned_data["on_denial_override"],
+                on_confirmed_hit=form.cleaned_data["on_confirmed_hit"],
+                value_threshold=form.cleaned_data["value_threshold"],
+                reason=form.cleaned_data["reason"],
+            ),
+            success="Second sign-off rules saved.",
+        )
+        if done:
+            return redirect("licensing:sign_off_rules")
+    history = policy.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request, "licensing/sign_off_rules.html", {"form": form, "may_change": may_change, "history": history}
+    )

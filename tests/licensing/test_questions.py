@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from lib.models import Notification
 from lib.users import system_user
 from licensing import services
-from licensing.models import Application, Document, Question
+from licensing.models import Application, Decision, Document, Question
 from licensing.services import QuestionClosed, QuestionOpen
 from licensing.status import IllegalTransition, Status
 from licensing.tasks import remind_open_questions
@@ -72,7 +72,7 @@ def test_the_reply_puts_the_case_back_in_review_marked_reply_received(sales: Use
     assert application.reply_received_at is not None
     assert Notification.objects.get(key=f"question-answered:{question.pk}").recipients == ["rita.reviewer@example.com"]
     decision = services.decide(actor=reviewer, application=application, outcome="approved", rationale="Statement OK.")
-    assert decision.outcome == "approved"
+    assert isinstance(decision, Decision) and decision.outcome == "approved"
     assert Application.objects.get(pk=application.pk).reply_received_at is None
 
 
