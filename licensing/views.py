@@ -162,6 +162,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         .select_related("asked_by", "replied_by")
         .prefetch_related("documents")
     )
+    sign_offs = list(SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by"))
     context = {
         "application": application,
         "parties": application.parties.all(),
@@ -178,7 +179,8 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         and application.applicant_id != user.pk
         and application.status != Status.DRAFT,
         "note_form": NoteForm(),
-        "sign_offs": SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by"),
+        "sign_offs": sign_offs,
+        "pending_sign_off": next((so for so in sign_offs if so.status == SignOff.Status.PENDING), None),
         "needs_assessment": may_review and application.is_open and services.ever_confirmed_under_denial(application),
         "can_countersign": may_review and application.status == Status.AWAITING_COUNTERSIGNATURE,
         "countersign_form": CountersignForm(),

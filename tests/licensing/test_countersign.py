@@ -256,3 +256,15 @@ def test_the_rules_page_and_api(
     )
     assert patched.status_code == 200 and patched.json()["value_threshold"] is None
     assert api_for(auditor).patch(reverse("api-sign-off-policy"), {}, format="json").status_code == 403
+
+
+def test_the_case_page_offers_the_countersignature_to_another_reviewer_only(
+    sales: User, reviewer: User, reviewer2: User, client_for: Callable[[User], Client]
+) -> None:
+    application = _denial_case(sales, reviewer)
+    _propose(application, reviewer)
+    url = reverse("licensing:detail", args=[application.pk])
+    as_decider = client_for(reviewer).get(url).content.decode()
+    assert "another reviewer countersigns it" in as_decider and 'name="verdict"' not in as_decider
+    as_second = client_for(reviewer2).get(url).content.decode()
+    assert 'name="verdict"' in as_second and "overrides a presumption or policy of denial" in as_second
