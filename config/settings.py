@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-outbox": {"task": "lib.tasks.sweep_outbox", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
     "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
     "expire-licences": {"task": "licensing.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
+    "remind-open-questions": {
+        "task": "licensing.tasks.remind_open_questions",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
     # Each list source has its own schedule; this only looks for the ones that are due.
     "fetch-list-sources": {"task": "entities.tasks.fetch_due_sources", "schedule": 60},
@@ -307,6 +311,13 @@ COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
 
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)
+# Where the product is served, for links in e-mails (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Public holidays that do not count as working days (ISO dates, comma-separated).
+HOLIDAYS = envlist("HOLIDAYS", [])
+# An unanswered question to the applicant is reminded after this many working days (and again
+# after as many more); checked daily by beat.
+QUESTION_REMINDER_WORKING_DAYS = envint("QUESTION_REMINDER_WORKING_DAYS", 5)
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 LOGGING = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
@@ -78,6 +78,8 @@ class EntityRecord:
 
 _HASHED_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name != "key")
 _ENTITY_FIELDS = tuple(f.name for f in fields(EntityRecord) if f.name not in {"aliases", "addresses"})
+
+
 def identity_digest(name: str, aliases: Iterable[str], addresses: Iterable[Sequence[str]]) -> str:
     """Digest of what identifies a listed party: its name, aliases and addresses (country included).
 

@@ -38,6 +38,11 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem("Re-screens", "compliance:rescreens", frozenset({Role.COMPLIANCE_ADMIN, Role.AUDITOR})),
     NavItem("Settings", "compliance:settings", frozenset({Role.COMPLIANCE_ADMIN})),
+    NavItem(
+        "Sign-off rules",
+        "licensing:sign_off_rules",
+        frozenset({Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN}),
+    ),
 )
 
 

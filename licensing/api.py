@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,18 +25,37 @@ from lib.permissions import HasRole
 from lib.roles import Role
 from licensing import impact, services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit, RememberedClearance
+from licensing.models import (
+    Application,
+    ApplicationQuerySet,
+    CaseNote,
+    Document,
+    Hit,
+    Question,
+    RememberedClearance,
+    SignOff,
+    SignOffPolicy,
+    sees_internal,
+)
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
+    CaseNoteSerializer,
     ClearInputSerializer,
+    CountersignInputSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     HitSerializer,
+    NoteInputSerializer,
+    QuestionInputSerializer,
+    QuestionSerializer,
+    QuestionWithdrawSerializer,
     RationaleSerializer,
     RememberedClearanceSerializer,
+    ReplyInputSerializer,
     RevokeInputSerializer,
+    SignOffPolicySerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
@@ -65,11 +84,21 @@ class ApplicationAPIView(APIView):
 def with_embedded(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """Load everything ApplicationSerializer embeds in a fixed number of queries."""
     hits = Hit.objects.select_related("party", "entity", "reviewed_by")
-    return queryset.select_related("decision__decided_by", "licence").prefetch_related(
+    documents = Document.objects.select_related("uploaded_by")
+    return queryset.select_related("decision__decided_by", "decision__countersigned_by", "licence").prefetch_related(
         "parties",
         Prefetch("parties__hits", queryset=hits),
         "items",
-        Prefetch("documents", queryset=Document.objects.select_related("uploaded_by")),
+        Prefetch("documents", queryset=documents),
+        Prefetch("questions", queryset=questions_with_documents()),
+        Prefetch("sign_offs", queryset=SignOff.objects.select_related("proposed_by", "countersigned_by")),
+    )
+
+
+def questions_with_documents() -> QuerySet[Question]:
+    documents = Document.objects.select_related("uploaded_by")
+    return Question.objects.select_related("asked_by", "replied_by").prefetch_related(
+        Prefetch("documents", queryset=documents)
     )
 
 
@@ -170,7 +199,7 @@ class HistoryView(ApplicationAPIView):
 
     @extend_schema(responses=TimelineEventSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        events = build_timeline(self.get_application(pk))
+        events = build_timeline(self.get_application(pk), internal=sees_internal(request.user))
         return Response([event.as_dict() for event in events])
 
 
@@ -352,3 +381,152 @@ class ThresholdImpactView(APIView):
             return Response(impact.preview_threshold(threshold).as_dict())
         except ValueError:
             return Response({"threshold": ["Give a score between 0 and 1."]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def visible_question(request: Request, pk: int) -> Question:
+    """A question on a request the user may read; any other id is not found."""
+    visible = Question.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(visible, pk=pk)
+
+
+class QuestionListView(ApplicationAPIView):
+    """GET the questions asked on a request and their replies; POST a new one (a reviewer)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(summary="Questions to the applicant and their replies", responses=QuestionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        questions = questions_with_documents().filter(application=self.get_application(pk))
+        return Response(QuestionSerializer(questions, many=True).data)
+
+    @extend_schema(
+        summary="Ask the applicant a question (the request then awaits the applicant)",
+        request=QuestionInputSerializer,
+        responses={201: QuestionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = QuestionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        question = services.ask_question(
+            actor=acting_user(request), application=application, text=body.validated_data["text"]
+        )
+        return Response(
+            QuestionSerializer(questions_with_documents().get(pk=question.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class QuestionReplyView(APIView):
+    """The applicant answers a question: `text`, and optional documents as `files` (multipart)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="Answer a question (the applicant who filed the request)",
+        request={"multipart/form-data": ReplyInputSerializer, "application/json": ReplyInputSerializer},
+        responses=QuestionSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        question = visible_question(request, pk)
+        body = ReplyInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.reply_to_question(
+            actor=acting_user(request),
+            question=question,
+            text=body.validated_data["text"],
+            uploads=body.validated_data["files"],
+        )
+        return Response(QuestionSerializer(questions_with_documents().get(pk=pk)).data)
+
+
+class QuestionWithdrawView(APIView):
+    """A reviewer withdraws an open question whose answer is no longer needed, with a reason."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(
+        summary="Withdraw an open question", request=QuestionWithdrawSerializer, responses=QuestionSerializer
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        question = visible_question(request, pk)
+        body = QuestionWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.withdraw_question(actor=acting_user(request), question=question, reason=body.validated_data["reason"])
+        return Response(QuestionSerializer(questions_with_documents().get(pk=pk)).data)
+
+
+class NoteListView(ApplicationAPIView):
+    """GET the case notes you may read (the applicant: shared ones only); POST a note (reviewers, admins)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+
+    @extend_schema(summary="Case notes", responses=CaseNoteSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        notes = (
+            CaseNote.objects.visible_to(request.user)
+            .filter(application=self.get_application(pk))
+            .select_related("author")
+            .prefetch_related("mentioned")
+        )
+        return Response(CaseNoteSerializer(notes, many=True).data)
+
+    @extend_schema(summary="Add a note (append-only)", request=NoteInputSerializer, responses={201: CaseNoteSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = NoteInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = services.add_note(actor=acting_user(request), application=application, **body.validated_data)
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class HitReverseView(HitReviewView):
+    """Reverse a confirmed hit (a reviewer other than the one who confirmed it), with a rationale."""
+
+    service = staticmethod(services.reverse_hit_confirmation)
+
+
+class CountersignView(ApplicationAPIView):
+    """A second reviewer agrees with an approval awaiting countersignature, or sends it back with a reason."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER,)
+
+    @extend_schema(request=CountersignInputSerializer, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.get_application(pk)
+        body = CountersignInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.countersign(actor=acting_user(request), application=application, **body.validated_data)
+        return self.represent(pk)
+
+
+class SignOffPolicyView(APIView):
+    """GET when approvals need a second sign-off (reviewers, admins, auditors); PATCH (Compliance admins)."""
+
+    permission_classes = [HasRole]
+    read_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(responses=SignOffPolicySerializer)
+    def get(self, request: Request) -> Response:
+        return Response(SignOffPolicySerializer(SignOffPolicy.load()).data)
+
+    @extend_schema(request=SignOffPolicySerializer, responses=SignOffPolicySerializer)
+    def patch(self, request: Request) -> Response:
+        current = SignOffPolicy.load()
+        body = SignOffPolicySerializer(current, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        policy = services.update_sign_off_policy(
+            actor=acting_user(request),
+            on_denial_override=data.get("on_denial_override", current.on_denial_override),
+            on_confirmed_hit=data.get("on_confirmed_hit", current.on_confirmed_hit),
+            value_threshold=data.get("value_threshold", current.value_threshold),
+            reason=data.get("reason", ""),
+        )
+        return Response(SignOffPolicySerializer(policy).data)

@@ -1,13 +1,18 @@
 """The e-mails licensing sends, written to the outbox (`lib.outbox`) in the transaction that
-gives cause to send them: new screening hits on a case, and decisions."""
+gives cause to send them: new screening hits on a case, decisions, and the questions reviewers
+ask applicants (asked, answered, reminded)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.urls import reverse
+
 from lib import outbox
 from lib.roles import Role
-from licensing.models import Decision, Hit, Licence
+from licensing.models import CaseNote, Decision, Hit, Licence, Question, SignOff
 
 
 def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
@@ -88,6 +93,167 @@ def decision_made(decision: Decision) -> None:
                 subject=f"{application.reference}: {decision.get_outcome_display()}",
                 body="\n".join(lines),
                 recipients=[applicant.email] if applicant.email else [],
+            )
+        ]
+    )
+
+
+def _case_link(application_id: int) -> str:
+    return f"{settings.SITE_URL}{reverse('licensing:detail', args=[application_id])}"
+
+
+def _to(*users: object) -> list[str]:
+    return [email for user in users if user is not None and (email := getattr(user, "email", ""))]
+
+
+def question_asked(question: Question) -> None:
+    """Tell the applicant a reviewer asked something; the case waits for their answer."""
+    application = question.application
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"question-asked:{question.pk}",
+                subject=f"{application.reference}: a reviewer has a question",
+                body="\n".join(
+                    [
+                        f"A reviewer asked a question about your licence request {application.reference}.",
+                        "The request waits for your answer; it cannot be decided until you reply.",
+                        "",
+                        question.text,
+                        "",
+                        f"Answer it on the request's page: {_case_link(application.pk)}",
+                    ]
+                ),
+                recipients=_to(application.applicant),
+            )
+        ]
+    )
+
+
+def reply_received(question: Question) -> None:
+    """Tell the reviewer who asked (and the one assigned) that the applicant answered."""
+    application = question.application
+    documents = list(question.documents.values_list("name", flat=True))
+    lines = [
+        f"{application.applicant.get_username()} answered your question on {application.reference}.",
+        "",
+        f"Question: {question.text}",
+        "",
+        f"Answer: {question.reply}",
+    ]
+    if documents:
+        lines += ["", "Documents attached: " + ", ".join(documents)]
+    lines += ["", _case_link(application.pk)]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"question-answered:{question.pk}",
+                subject=f"{application.reference}: reply received",
+                body="\n".join(lines),
+                recipients=_to(question.asked_by, application.assigned_to),
+            )
+        ]
+    )
+
+
+def question_reminder(question: Question) -> None:
+    """Remind the applicant of a question still unanswered; one e-mail per reminder."""
+    application = question.application
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"question-reminder:{question.pk}:{question.reminders_sent}",
+                subject=f"Reminder: {application.reference} waits for your answer",
+                body="\n".join(
+                    [
+                        f"A reviewer's question on your licence request {application.reference}, asked "
+                        f"{question.asked_at:%Y-%m-%d}, is still unanswered; the request cannot be decided "
+                        "until you reply.",
+                        "",
+                        question.text,
+                        "",
+                        _case_link(application.pk),
+                    ]
+                ),
+                recipients=_to(application.applicant),
+            )
+        ]
+    )
+
+
+def note_written(note: CaseNote, *, mentioned: Sequence[User]) -> None:
+    """Tell each user mentioned in a note, and the applicant when the note is shared with them."""
+    application = note.application
+    author = note.author.get_username()
+    link = _case_link(application.pk)
+    drafts = [
+        outbox.Email(
+            key=f"note-mention:{note.pk}:{user.pk}",
+            subject=f"{application.reference}: {author} mentioned you in a note",
+            body="\n".join([f"{author} wrote on {application.reference}:", "", note.text, "", link]),
+            recipients=_to(user),
+        )
+        for user in mentioned
+    ]
+    if note.visible_to_applicant:
+        drafts.append(
+            outbox.Email(
+                key=f"note-shared:{note.pk}",
+                subject=f"{application.reference}: a note from the reviewers",
+                body="\n".join([f"A note on your licence request {application.reference}:", "", note.text, "", link]),
+                recipients=_to(application.applicant),
+            )
+        )
+    outbox.write(drafts)
+
+
+def countersignature_needed(sign_off: SignOff) -> None:
+    """Ask the reviewers who may countersign (neither the decider nor the applicant) for a second look."""
+    application = sign_off.application
+    excluded = {sign_off.proposed_by.email, application.applicant.email}
+    reviewers = [email for email in outbox.addresses_of(Role.REVIEWER) if email not in excluded]
+    lines = [
+        f"{sign_off.proposed_by.get_username()} approved {application.reference}; "
+        "the licence issues once another reviewer countersigns.",
+        "",
+        "Why a second sign-off is needed:",
+        *(f"- {reason}" for reason in sign_off.reasons),
+        "",
+        f"Rationale: {sign_off.rationale}",
+        "",
+        _case_link(application.pk),
+    ]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"countersign-needed:{sign_off.pk}",
+                subject=f"{application.reference}: approval awaiting your countersignature",
+                body="\n".join(lines),
+                recipients=reviewers,
+            )
+        ]
+    )
+
+
+def sent_back(sign_off: SignOff) -> None:
+    """Tell the decider that the countersigner disagreed, and why."""
+    application = sign_off.application
+    who = sign_off.countersigned_by.get_username() if sign_off.countersigned_by else "A reviewer"
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"countersign-refused:{sign_off.pk}",
+                subject=f"{application.reference}: approval sent back",
+                body="\n".join(
+                    [
+                        f"{who} did not countersign your approval of {application.reference}:",
+                        "",
+                        sign_off.countersign_reason,
+                        "",
+                        f"Revise it on the case: {_case_link(application.pk)}",
+                    ]
+                ),
+                recipients=_to(sign_off.proposed_by),
             )
         ]
     )

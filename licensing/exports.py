@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from lib.csv_export import csv_response
 from lib.permissions import role_required
 from lib.roles import Role
-from licensing.models import Application, Decision, Hit, Licence, Party
+from licensing.models import Application, CaseNote, Decision, Hit, Licence, Party, Question, SignOff, sees_internal
 from licensing.timeline import build_timeline
 
 ALL_ROLES = tuple(Role)
@@ -70,17 +70,31 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         .select_related("party", "entity", "reviewed_by")
         .order_by("party_id", "-score", "id")
     )
-    decision = Decision.objects.select_related("decided_by").filter(application=application).first()
+    decision = Decision.objects.select_related("decided_by", "countersigned_by").filter(application=application).first()
     licence = Licence.objects.filter(application=application).first()
     return {
         "application": application,
         "parties": parties,
         "items": list(application.items.all()),
         "documents": list(application.documents.all()),
+        "sign_offs": list(
+            SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by")
+        ),
+        "notes": list(
+            CaseNote.objects.visible_to(request.user)
+            .filter(application=application)
+            .select_related("author")
+            .prefetch_related("mentioned")
+        ),
+        "questions": list(
+            Question.objects.filter(application=application)
+            .select_related("asked_by", "replied_by")
+            .prefetch_related("documents")
+        ),
         "hits": [{"hit": hit, "lines": explanation_lines(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,
-        "timeline": build_timeline(application),
+        "timeline": build_timeline(application, internal=sees_internal(request.user)),
         "determination": explanation_lines(application.determination),
         "generated_at": timezone.now(),
         "generated_by": request.user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, Min, Q, Value, When
@@ -10,7 +11,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from lib.dashboard import WEEKS, Chart, Dashboard, start_of, week_key, week_labels, week_starts, weekly_series
-from licensing.models import Application, Decision, visibility_scope
+from licensing.models import Application, Decision, Question, visibility_scope
 from licensing.status import OPEN_STATUSES, Status
 
 # --- Everyone: requests by status, decisions over time (Sales see only their own) ---------------
@@ -147,6 +148,8 @@ def reviewer_figures(reviewer: User | AnonymousUser) -> list[tuple[str, object]]
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
         mine=Count("id", filter=Q(assigned_to=reviewer.pk)),
         attention=Count("id", filter=Q(needs_attention=True)),
+        awaiting=Count("id", filter=Q(status=Status.AWAITING_APPLICANT)),
+        replied=Count("id", filter=Q(reply_received_at__isnull=False) & ~Q(status=Status.AWAITING_APPLICANT)),
         oldest=Min("submitted_at"),
     )
     oldest = open_cases["oldest"]
@@ -155,6 +158,8 @@ def reviewer_figures(reviewer: User | AnonymousUser) -> list[tuple[str, object]]
         ("Not yet assigned", open_cases["unassigned"]),
         ("Assigned to you", open_cases["mine"]),
         ("Need attention", open_cases["attention"]),
+        ("Awaiting the applicant", open_cases["awaiting"]),
+        ("Replies received", open_cases["replied"]),
         ("Oldest waiting", f"{(now - oldest).days} days" if oldest else "—"),
     ]
 
@@ -175,3 +180,25 @@ def fill_requests_panel(dashboard: Dashboard, user: User | AnonymousUser) -> Non
     exports = dashboard.tables.setdefault("exports", [])
     assert isinstance(exports, list)
     exports.append(("Decisions (CSV)", "export_decisions"))
+
+
+# --- Sales: the questions waiting for their answer ----------------------------------------------
+
+OPEN_QUESTIONS_SHOWN = 50
+
+
+def open_questions(applicant: User | AnonymousUser) -> list[dict[str, Any]]:
+    """Questions reviewers asked on the applicant's requests that still wait for an answer, oldest first."""
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Question.objects.open()
+        .filter(application__applicant=applicant.pk, application__status=Status.AWAITING_APPLICANT)
+        .order_by("asked_at", "id")
+        .values("id", "text", "asked_at", "application_id", "application__reference")[:OPEN_QUESTIONS_SHOWN]
+    ]
+    return rows
+
+
+def fill_sales_panel(dashboard: Dashboard, user: User | AnonymousUser) -> None:
+    """Sales: the questions waiting for their answer. Not cached: it is what they must act on now."""
+    dashboard.tables["open_questions"] = open_questions(user)

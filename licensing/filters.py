@@ -65,6 +65,11 @@ class ApplicationFilter(django_filters.FilterSet):
     assigned = django_filters.ChoiceFilter(
         choices=[("me", "Assigned to me"), ("nobody", "Unassigned")], method="filter_assigned", label="Assignment"
     )
+    conversation = django_filters.ChoiceFilter(
+        choices=[("reply", "Reply received"), ("awaiting", "Awaiting the applicant")],
+        method="filter_conversation",
+        label="Questions",
+    )
     ordering = django_filters.OrderingFilter(fields=ORDERING, label="Sort by")
 
     class Meta:
@@ -99,4 +104,11 @@ class ApplicationFilter(django_filters.FilterSet):
             return queryset.filter(assigned_to=self.request.user.pk if self.request else None)
         if value == "nobody":
             return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+    def filter_conversation(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
+        if value == "reply":
+            return queryset.filter(reply_received_at__isnull=False).exclude(status=Status.AWAITING_APPLICANT)
+        if value == "awaiting":
+            return queryset.filter(status=Status.AWAITING_APPLICANT)
         return queryset

@@ -8,8 +8,16 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party, RememberedClearance
-from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.models import (
+    DOCUMENT_EXTENSIONS,
+    Application,
+    Decision,
+    LineItem,
+    Party,
+    RememberedClearance,
+    SignOffPolicy,
+)
+from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
@@ -140,6 +148,107 @@ class DecisionForm(forms.Form):
         label="Override reason",
         help_text="Required to approve over a confirmed hit under a presumption or policy of denial.",
     )
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Question to the applicant",
+        help_text="e.g. an end-user statement, a clearer end use, a data sheet. The request waits for the answer.",
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by the services like any other document."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in DOCUMENT_EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_RATIONALE, label="Your answer"
+    )
+    documents = MultipleFileField(
+        required=False,
+        label="Documents (optional)",
+        help_text=f"Up to {MAX_REPLY_DOCUMENTS}: {', '.join(DOCUMENT_EXTENSIONS)}; each at most 10 MB.",
+    )
+
+
+class QuestionWithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=MAX_RATIONALE, label="Why the answer is no longer needed")
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Note",
+        help_text="Notes are kept as written: correct one with a new note. Mention a colleague with @username.",
+    )
+    visible_to_applicant = forms.BooleanField(
+        required=False,
+        label="Visible to the applicant",
+        help_text="Otherwise only reviewers, admins and auditors see it.",
+    )
+
+
+def assessment_from_post(data: Any, items: Any) -> dict[str, Any] | None:
+    """The national-security assessment fields of the decision form, as `services.decide` takes them.
+
+    None when the reviewer filled in none of them; the service says what a complete one needs.
+    """
+    rows = [
+        {
+            "item": item.pk,
+            "reasons_for_control": data.get(f"assessment-item-{item.pk}-reasons", ""),
+            "relevance": data.get(f"assessment-item-{item.pk}-relevance", ""),
+        }
+        for item in items
+    ]
+    end_use, grounds = data.get("assessment-end_use", ""), data.get("assessment-grounds", "")
+    no_risk = data.get("assessment-no_risk") in {"on", "true", "1"}
+    if not (end_use or grounds or no_risk or any(r["reasons_for_control"] or r["relevance"] for r in rows)):
+        return None
+    return {"items": rows, "end_use": end_use, "grounds": grounds, "no_risk_to_national_security": no_risk}
+
+
+class CountersignForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=[("agree", "Agree: the licence issues"), ("disagree", "Disagree: back to the decider")],
+        widget=forms.RadioSelect,
+        label="Your countersignature",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=MAX_RATIONALE,
+        label="Reason",
+        help_text="Required to disagree.",
+    )
+
+
+class SignOffPolicyForm(forms.ModelForm):
+    reason = forms.CharField(max_length=500, required=False, label="Why the rules change")
+
+    class Meta:
+        model = SignOffPolicy
+        fields = ["on_denial_override", "on_confirmed_hit", "value_threshold"]
 
 
 class RationaleForm(forms.Form):

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,6 +30,7 @@ from lib.history import attribute, save_with_history
 from licensing import clearances
 from licensing.models import Hit, Party, RememberedClearance
 from licensing.rules import require_reviewer
+from licensing.status import IllegalTransition
 
 # Statuses a list change set, which the pair matching again undoes whatever a reviewer did since.
 LIST_RESOLVED = frozenset({Hit.Status.DELISTED, Hit.Status.UNMATCHED, Hit.Status.ACKNOWLEDGED})
@@ -475,10 +476,32 @@ def clear_hit(*, actor: User, hit: Hit, rationale: str, remember: bool = False) 
 
     With `remember`, the clearance is also kept for the party's identity and the entity (see
     `licensing.clearances`), so later hits of the same party on the same entity arrive cleared.
+    A confirmed hit is not cleared this way: see `reverse_confirmation`.
     """
+    if Hit.objects.filter(pk=hit.pk, status=Hit.Status.CONFIRMED).exists():
+        raise IllegalTransition(
+            "A confirmed hit is not simply cleared: reversing a confirmation is its own action, "
+            "taken with a rationale by a reviewer other than the one who confirmed it."
+        )
     return _review(
         actor=actor, hit=hit, rationale=rationale, action=Hit.Action.CLEAR, verb="cleared", remember=remember
     )
+
+
+@transaction.atomic
+def reverse_confirmation(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Another reviewer reverses a confirmed match (it becomes cleared), saying why.
+
+    Four eyes on the one verdict that weighs most: whoever confirmed the match cannot undo it
+    alone. The case keeps its memory: a request on which a hit under a presumption or policy of
+    denial was ever confirmed still needs the override reason and the second sign-off to approve.
+    """
+    locked = Hit.objects.select_for_update().get(pk=hit.pk)
+    if locked.status == Hit.Status.CONFIRMED and locked.reviewed_by_id == actor.pk:
+        raise PermissionDenied(
+            "You confirmed this hit, so another reviewer must reverse the confirmation (segregation of duties)."
+        )
+    return _review(actor=actor, hit=locked, rationale=rationale, action=Hit.Action.REVERSE, verb="reversed")
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from licensing.validators import (
     MAX_DESCRIPTION,
     MAX_END_USE,
     MAX_ID_NUMBERS,
+    MAX_RATIONALE,
     country_codes,
     max_quantity,
     max_unit_price,
@@ -76,6 +77,11 @@ def visibility_scope(user: User | AbstractBaseUser | AnonymousUser | None) -> st
     if has_role(user, Role.SALES):  # type: ignore[arg-type]
         return f"applicant:{user.pk}"
     return READ_NONE
+
+
+def sees_internal(user: User | AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether a user reads the reviewers' side of a case (internal notes): those who read all requests."""
+    return visibility_scope(user) == READ_ALL
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
@@ -145,7 +151,7 @@ class Application(models.Model):
         default=Decimal("0"),
         help_text="The sum of the items' totals: at most 10,000,000,000,000.",
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_applications"
     )
@@ -155,6 +161,9 @@ class Application(models.Model):
     needs_attention = models.BooleanField(default=False)
     attention_reason = models.TextField(blank=True)
     last_screened_version = models.PositiveIntegerField(null=True, blank=True)
+    # When the applicant last answered a question; the queue marks the case "reply received"
+    # until the reviewer asks again or decides.
+    reply_received_at = models.DateTimeField(null=True, blank=True)
     # The licence determination made at submit (and refreshed as hits are reviewed).
     determination = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -305,6 +314,8 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set when the document came with the applicant's reply to a reviewer's question.
+    question = models.ForeignKey("Question", null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
     history = HistoricalRecords()
 
     class Meta:
@@ -312,6 +323,116 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def open(self) -> QuestionQuerySet:
+        """Questions still waiting for the applicant's answer."""
+        return self.filter(status=Question.Status.OPEN)
+
+
+class Question(models.Model):
+    """A reviewer's question to the applicant (LITE's "ECJU query") and the applicant's reply.
+
+    While one is open the request is "awaiting applicant": no decision is recorded, and the
+    applicant is reminded after QUESTION_REMINDER_WORKING_DAYS working days without an answer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting reply"
+        ANSWERED = "answered", "Answered"
+        WITHDRAWN = "withdrawn", "Withdrawn by the reviewer"
+
+    class Action(models.TextChoices):
+        ANSWER = "answer", "answered"
+        WITHDRAW = "withdraw", "withdrawn"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(max_length=MAX_RATIONALE)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    reply = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    # Why the reviewer withdrew it (the applicant's answer is no longer needed).
+    withdrawn_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} on {self.application_id}: {self.text[:40]}"
+
+    def transition(self, action: str) -> str:
+        """Move to the status the table gives for `action`; IllegalTransition if there is none."""
+        self.status = next_status(QUESTION_TRANSITIONS, Question.Status, self.status, action, what="question")
+        return self.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Question.Status.OPEN
+
+
+class CaseNoteQuerySet(models.QuerySet["CaseNote"]):
+    def visible_to(self, user: User | AbstractBaseUser | AnonymousUser | None) -> CaseNoteQuerySet:
+        """Reviewers, admins and auditors read every note; the applicant only notes shared with them."""
+        if visibility_scope(user) == READ_ALL:
+            return self.all()
+        return self.filter(visible_to_applicant=True, application__in=Application.objects.for_user(user))
+
+
+class NotesAreAppendOnly(Exception):
+    """A note was edited or deleted: a correction is a new note."""
+
+
+class CaseNote(models.Model):
+    """A note on a case by a reviewer or a Compliance admin: internal unless shared with the applicant.
+
+    Append-only, like the audit trail it belongs to: a note is never edited or deleted, a
+    correction is a new note. `@username` mentions are resolved when it is written and notify
+    each user named through the outbox.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=MAX_RATIONALE)
+    visible_to_applicant = models.BooleanField(
+        default=False, help_text="Internal by default; shared notes are shown to the applicant and e-mailed to them."
+    )
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = CaseNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.application_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise NotesAreAppendOnly("A note is never edited: write a new note to correct it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NotesAreAppendOnly("A note is never deleted: write a new note to correct it.")
+
+
+# The question status machine: (from, action) -> to. An answered or withdrawn question is closed.
+QUESTION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (Question.Status.OPEN, Question.Action.ANSWER): Question.Status.ANSWERED,
+    (Question.Status.OPEN, Question.Action.WITHDRAW): Question.Status.WITHDRAWN,
+}
 
 
 class Decision(models.Model):
@@ -326,12 +447,94 @@ class Decision(models.Model):
     rationale = models.TextField()
     conditions = models.TextField(blank=True)
     override_reason = models.TextField(blank=True)
+    # The structured national-security assessment an approval over a denial policy carries.
+    assessment = models.JSONField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
+    # The second reviewer who agreed, when the approval needed a second sign-off.
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.decided_by}"
+
+
+class SignOffPolicy(models.Model):
+    """When an approval needs a second reviewer's countersignature before the licence issues.
+
+    A singleton row a Compliance admin sees and changes (with history). An approval needs a
+    countersignature when (a) it overrides a presumption or policy of denial, (b) it carries a
+    confirmed hit, or (c) the request's total value exceeds `value_threshold`; each rule can be
+    switched off.
+    """
+
+    on_denial_override = models.BooleanField(
+        "(a) overriding a presumption or policy of denial",
+        default=True,
+        help_text="Approving a request on which a hit under a denial policy was ever confirmed.",
+    )
+    on_confirmed_hit = models.BooleanField(
+        "(b) carrying a confirmed hit", default=True, help_text="Approving a request with any confirmed hit."
+    )
+    value_threshold = models.DecimalField(
+        "(c) total value above",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default=Decimal("1000000.00"),
+        validators=[validate_positive],
+        help_text="Approving a request whose total value exceeds this; empty: no value rule.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return "second sign-off rules"
+
+    @classmethod
+    def load(cls) -> SignOffPolicy:
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class SignOff(models.Model):
+    """An approval put up for countersignature: the decider's proposal and the second reviewer's verdict.
+
+    Agreement turns it into the request's Decision and issues the licence; disagreement, with a
+    reason, sends the case back to the decider, who may revise and propose again (a new row).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting countersignature"
+        AGREED = "agreed", "Countersigned"
+        DISAGREED = "disagreed", "Sent back"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="sign_offs")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    rationale = models.TextField(max_length=MAX_RATIONALE)
+    conditions = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    override_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    assessment = models.JSONField(null=True, blank=True)
+    # Why a second sign-off is needed, in words (which of the rules applied).
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    countersign_reason = models.TextField(blank=True, max_length=MAX_RATIONALE)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Sign-off {self.pk} on {self.application_id} ({self.status})"
 
 
 class LicenceQuerySet(models.QuerySet["Licence"]):
@@ -421,6 +624,7 @@ class Hit(models.Model):
         UNMATCH = "unmatch", "resolve as no longer matching"
         ACKNOWLEDGE = "acknowledge", "acknowledge"
         REOPEN = "reopen", "reopen"
+        REVERSE = "reverse", "reverse the confirmation of"
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="hits")
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="hits")
@@ -496,9 +700,12 @@ HS, HA = Hit.Status, Hit.Action
 
 # The hit status machine: (from, action) -> to. Anything absent is an illegal move.
 HIT_TRANSITIONS: dict[tuple[str, str], str] = {
-    # A reviewer's verdict; a reviewer may change their mind while the request is open.
-    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    # A reviewer's verdict; a clearance may become a confirmation while the request is open.
+    **{(status, HA.CLEAR): HS.CLEARED for status in (HS.OPEN, HS.CLEARED)},
     **{(status, HA.CONFIRM): HS.CONFIRMED for status in (HS.OPEN, HS.CLEARED, HS.CONFIRMED)},
+    # A confirmed match is never quietly cleared: reversing it is its own action, by a reviewer
+    # other than the one who confirmed it, with a rationale (`hits.reverse_confirmation`).
+    (HS.CONFIRMED, HA.REVERSE): HS.CLEARED,
     # A list change resolves only hits nobody has ruled on: a reviewer's verdict is theirs to keep.
     (HS.OPEN, HA.DELIST): HS.DELISTED,
     (HS.OPEN, HA.UNMATCH): HS.UNMATCHED,
@@ -516,6 +723,7 @@ HIT_ACTIONS_DONE: dict[str, str] = {
     HA.UNMATCH: "resolved as no longer matching",
     HA.ACKNOWLEDGE: "acknowledged",
     HA.REOPEN: "reopened",
+    HA.REVERSE: "reversed",
 }
 
 # Resolved by a list change and not yet acknowledged: approval waits for a reviewer's look.

@@ -20,6 +20,15 @@ def require_sales_owner(actor: User, application: Application) -> None:
         raise PermissionDenied("Only the Sales user who filed this request can change it.")
 
 
+def require_applicant(actor: User, application: Application, *, doing: str) -> None:
+    """The applicant's side of the conversation is the salesperson who filed the request.
+
+    Clearance has no sales teams: another Sales user neither sees nor answers the request.
+    """
+    if not has_role(actor, Role.SALES) or application.applicant_id != actor.pk:
+        raise PermissionDenied(f"Only the Sales user who filed this request can {doing}.")
+
+
 def require_reviewer(actor: User, application: Application, *, doing: str) -> None:
     """Reviewers review, never a request they filed themselves (segregation of duties).
 

@@ -14,15 +14,19 @@ from rest_framework import serializers
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
     Application,
+    CaseNote,
     Decision,
     Document,
     Hit,
     Licence,
     LineItem,
     Party,
+    Question,
     RememberedClearance,
+    SignOff,
+    SignOffPolicy,
 )
-from licensing.services import ApplicationData, ItemData, PartyData
+from licensing.services import MAX_REPLY_DOCUMENTS, ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
 
@@ -97,11 +101,58 @@ class HitSerializer(serializers.ModelSerializer[Hit]):
 
 class DecisionSerializer(serializers.ModelSerializer[Decision]):
     decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    countersigned_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Decision
-        fields = ["outcome", "rationale", "conditions", "override_reason", "decided_by", "decided_at"]
+        fields = [
+            "outcome",
+            "rationale",
+            "conditions",
+            "override_reason",
+            "assessment",
+            "decided_by",
+            "decided_at",
+            "countersigned_by",
+            "countersigned_at",
+        ]
         read_only_fields = fields
+
+
+class SignOffSerializer(serializers.ModelSerializer[SignOff]):
+    proposed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    countersigned_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "proposed_by",
+            "proposed_at",
+            "rationale",
+            "conditions",
+            "override_reason",
+            "assessment",
+            "reasons",
+            "status",
+            "countersigned_by",
+            "countersigned_at",
+            "countersign_reason",
+        ]
+        read_only_fields = fields
+
+
+class SignOffPolicySerializer(serializers.ModelSerializer[SignOffPolicy]):
+    reason = serializers.CharField(write_only=True, required=False, default="", max_length=500)
+
+    class Meta:
+        model = SignOffPolicy
+        fields = ["on_denial_override", "on_confirmed_hit", "value_threshold", "updated_at", "reason"]
+        read_only_fields = ["updated_at"]
 
 
 class LicenceSerializer(serializers.ModelSerializer[Licence]):
@@ -137,6 +188,33 @@ class DocumentUploadSerializer(serializers.Serializer[dict[str, Any]]):
     file = UploadedFileField(help_text=f"{', '.join(DOCUMENT_EXTENSIONS)}; at most 10 MB.")
 
 
+class QuestionSerializer(serializers.ModelSerializer[Question]):
+    asked_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    replied_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    documents = DocumentSerializer(many=True, read_only=True, help_text="Documents sent with the reply.")
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "application",
+            "text",
+            "asked_by",
+            "asked_at",
+            "status",
+            "reply",
+            "replied_by",
+            "replied_at",
+            "withdrawn_reason",
+            "reminders_sent",
+            "last_reminded_at",
+            "documents",
+        ]
+        read_only_fields = fields
+
+
 class ApplicationSerializer(serializers.ModelSerializer[Application]):
     applicant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     assigned_to: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -146,6 +224,8 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     items = LineItemSerializer(many=True, read_only=True)
     hits = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
+    sign_offs = SignOffSerializer(many=True, read_only=True)
     decision = serializers.SerializerMethodField()
     licence = serializers.SerializerMethodField()
 
@@ -167,11 +247,14 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "needs_attention",
             "attention_reason",
             "last_screened_version",
+            "reply_received_at",
             "determination",
             "parties",
             "items",
             "hits",
             "documents",
+            "questions",
+            "sign_offs",
             "decision",
             "licence",
             "created_at",
@@ -263,11 +346,35 @@ def _text(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_RATIONALE, **kwargs)
 
 
+class AssessedItemSerializer(serializers.Serializer[dict[str, Any]]):
+    item = serializers.IntegerField(help_text="The line item's id.", min_value=1, max_value=2**31 - 1)
+    reasons_for_control = _text(help_text="e.g. NS1 AT1, or EAR99.")
+    relevance = _text(help_text="Why these reasons do or do not matter for this end user.")
+
+
+class AssessmentSerializer(serializers.Serializer[dict[str, Any]]):
+    items = serializers.ListField(child=AssessedItemSerializer(), max_length=MAX_ITEMS, required=False, default=list)
+    end_use = _text()
+    no_risk_to_national_security = serializers.BooleanField(default=False)
+    grounds = _text(help_text="The grounds of the conclusion.")
+
+
 class DecisionInputSerializer(serializers.Serializer[dict[str, Any]]):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
     rationale = _text()
     conditions = _text()
     override_reason = _text()
+    assessment = AssessmentSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required to approve over a presumption or policy of denial: the national-security assessment.",
+    )
+
+
+class CountersignInputSerializer(serializers.Serializer[dict[str, Any]]):
+    agree = serializers.BooleanField(help_text="true: the licence issues; false: back to the decider.")
+    reason = _text(help_text="Required to disagree.")
 
 
 class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
@@ -276,6 +383,43 @@ class RationaleSerializer(serializers.Serializer[dict[str, Any]]):
 
 class WithdrawSerializer(serializers.Serializer[dict[str, Any]]):
     reason = _text()
+
+
+class CaseNoteSerializer(serializers.ModelSerializer[CaseNote]):
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    mentioned: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "application", "author", "text", "visible_to_applicant", "mentioned", "created_at"]
+        read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer[dict[str, Any]]):
+    text = _text(help_text="The note; `@username` notifies that user. Notes are never edited.")
+    visible_to_applicant = serializers.BooleanField(default=False, help_text="Internal (false) by default.")
+
+
+class QuestionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    # Optional here so that the service alone says a question needs words (one rule, one message).
+    text = _text(help_text=f"The question to the applicant; at most {MAX_RATIONALE:,} characters.")
+
+
+class ReplyInputSerializer(serializers.Serializer[dict[str, Any]]):
+    text = _text(help_text=f"The answer; at most {MAX_RATIONALE:,} characters.")
+    files = serializers.ListField(
+        child=UploadedFileField(),
+        required=False,
+        default=list,
+        max_length=MAX_REPLY_DOCUMENTS,
+        help_text=f"Up to {MAX_REPLY_DOCUMENTS} documents ({', '.join(DOCUMENT_EXTENSIONS)}; each at most 10 MB).",
+    )
+
+
+class QuestionWithdrawSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = _text(help_text="Why the answer is no longer needed.")
 
 
 class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):

@@ -7,9 +7,10 @@ status through the one table (IllegalTransition), and saves with `_history_user`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,13 +28,16 @@ from lib.errors import Conflict
 from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
+from lib.workdays import working_days_between
 from licensing import clearances, emails
 from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import (
     HIT_AWAITING_ACKNOWLEDGEMENT,
+    READ_ALL,
     Application,
+    CaseNote,
     CountryChart,
     Decision,
     Document,
@@ -41,10 +45,14 @@ from licensing.models import (
     Licence,
     LineItem,
     Party,
+    Question,
     RememberedClearance,
+    SignOff,
+    SignOffPolicy,
+    visibility_scope,
 )
-from licensing.rules import may_flag, require_reviewer, require_sales_owner
-from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
+from licensing.rules import may_flag, require_applicant, require_reviewer, require_sales_owner
+from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus, Status
 from licensing.validators import country_codes, normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
@@ -53,6 +61,22 @@ DENIAL_POLICIES = frozenset({"presumption_of_denial", "policy_of_denial"})
 
 class AlreadyDecided(IllegalTransition):
     """A second reviewer tried to decide a request that another decision has just closed."""
+
+
+class QuestionOpen(IllegalTransition):
+    """A decision was attempted while a question to the applicant waits for its answer."""
+
+
+class AlreadyCountersigned(IllegalTransition):
+    """A second countersigner acted on an approval another countersigner has just settled."""
+
+
+class QuestionClosed(IllegalTransition):
+    """A reply to (or withdrawal of) a question that was already answered or withdrawn."""
+
+
+# Documents one reply may carry (each within the usual type and size limits).
+MAX_REPLY_DOCUMENTS = 10
 
 
 @dataclass(frozen=True)
@@ -245,6 +269,13 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
     require_sales_owner(actor, application)
     if not application.can(Action.EDIT):
         application.transition(Action.EDIT)  # raises the readable refusal
+    return _store_document(actor=actor, application=application, upload=upload)
+
+
+def _store_document(
+    *, actor: User, application: Application, upload: UploadedFile, question: Question | None = None, prefix: str = ""
+) -> Document:
+    """Write one uploaded document (type and size limits on the model field), or nothing at all."""
     name = (upload.name or "document").rsplit("/", 1)[-1][:255]
     document = Document(
         application=application,
@@ -253,8 +284,9 @@ def add_document(*, actor: User, application: Application, upload: UploadedFile)
         size=upload.size or 0,
         content_type=(upload.content_type or "")[:100],
         uploaded_by=actor,
+        question=question,
     )
-    _full_clean(document, exclude=["application", "uploaded_by"])
+    _full_clean(document, prefix=prefix, exclude=["application", "uploaded_by", "question"])
     try:
         _save(document, actor, f"Document added: {name}")
     except BaseException:
@@ -429,8 +461,12 @@ def decide(
     rationale: str,
     conditions: str = "",
     override_reason: str = "",
-) -> Decision:
+    assessment: dict[str, Any] | None = None,
+) -> Decision | SignOff:
     """A reviewer approves (optionally with conditions), denies or returns a request.
+
+    Returns the Decision, or, for an approval the sign-off rules (`SignOffPolicy`) send to a
+    second reviewer, the SignOff awaiting countersignature (the licence issues on agreement).
 
     The application row is locked first: of two reviewers deciding at once, the second waits,
     then finds the request decided and is told by whom and when. Approving needs every hit
@@ -448,8 +484,15 @@ def decide(
                 f"This request was already decided by {previous.decided_by.get_username()} at {when} "
                 f"({previous.get_outcome_display().lower()})."
             )
+    unanswered = Question.objects.open().filter(application=application).count()
+    if unanswered:
+        raise QuestionOpen(
+            f"{unanswered} question(s) to the applicant still open: a decision waits for the answer "
+            "(or withdraw the question)."
+        )
     if outcome not in OUTCOME_ACTIONS:
         raise ValidationError({"outcome": "Choose approved, denied or returned."})
+    status_before = application.status
     application.transition(OUTCOME_ACTIONS[outcome])
     rationale, conditions, override_reason = rationale.strip(), conditions.strip(), override_reason.strip()
     errors: dict[str, str] = {}
@@ -471,15 +514,37 @@ def decide(
             )
         if waiting:
             errors["outcome"] = " ".join(waiting)
-        denial = hits.filter(status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES)
-        if denial.exists() and not override_reason:
-            errors["override_reason"] = (
-                "A confirmed hit is under a presumption or policy of denial: approving needs an override reason."
-            )
-    elif override_reason:
+        denial = ever_confirmed_under_denial(application)
+        if denial:
+            # The judgement Commerce asked of exporters ("no threat to national security"),
+            # documented item by item rather than in one free-text box.
+            assessment, assessment_errors = clean_assessment(application, assessment)
+            errors.update(assessment_errors)
+            override_reason = override_reason or (assessment or {}).get("grounds", "")
+            if not override_reason:
+                errors["override_reason"] = (
+                    "A hit under a presumption or policy of denial was confirmed on this case (even if since "
+                    "reversed): approving needs an override reason."
+                )
+        elif assessment:
+            errors["assessment"] = "The national-security assessment goes with overriding a denial policy only."
+    elif override_reason or assessment:
         errors["override_reason"] = "An override reason goes with an approval only."
     if errors:
         raise ValidationError(errors)
+    if outcome == Decision.Outcome.APPROVED:
+        reasons = countersignature_reasons(application, denial=denial)
+        if reasons:
+            application.status = status_before
+            return _propose(
+                actor=actor,
+                application=application,
+                rationale=rationale,
+                conditions=conditions,
+                override_reason=override_reason,
+                assessment=assessment,
+                reasons=reasons,
+            )
     now = timezone.now()
     decision = Decision(
         application=application,
@@ -494,6 +559,7 @@ def decide(
     if outcome == Decision.Outcome.APPROVED:
         issue_licence(actor=actor, application=application, conditions=conditions, on=timezone.localdate())
     application.decided_at = now
+    application.reply_received_at = None
     application.needs_attention = False
     application.attention_reason = ""
     _save(application, actor, f"Decided: {decision.get_outcome_display().lower()}")
@@ -630,6 +696,24 @@ def confirm_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
 
 
 @transaction.atomic
+def reverse_hit_confirmation(*, actor: User, hit: Hit, rationale: str) -> Hit:
+    """Reverse a confirmed match (another reviewer, with a rationale); the determination is made again."""
+    return _review_hit(hit_services.reverse_confirmation, actor=actor, hit=hit, rationale=rationale)
+
+
+def ever_confirmed_under_denial(application: Application) -> bool:
+    """Whether a hit under a presumption or policy of denial was ever confirmed on this case.
+
+    Read from the hits' history, so reversing the confirmation (or a party edit that reopened it)
+    does not make the approval any easier: the override reason and the second sign-off still apply.
+    """
+    party_ids = Party.history.filter(application_id=application.pk).values("id")
+    return Hit.history.filter(
+        party_id__in=party_ids, status=Hit.Status.CONFIRMED, license_policy__in=DENIAL_POLICIES
+    ).exists()
+
+
+@transaction.atomic
 def acknowledge_hit(*, actor: User, hit: Hit, rationale: str) -> Hit:
     """Acknowledge a hit a list change resolved, so it no longer holds up approval."""
     return _review_hit(hit_services.acknowledge_hit, actor=actor, hit=hit, rationale=rationale)
@@ -684,3 +768,385 @@ def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
         _save(licence, actor, f"Expired: valid until {licence.valid_until}")
         expired.append(licence.pk)
     return expired
+
+
+# --- Questions to the applicant ---------------------------------------------------------------
+
+
+def _required_text(value: str, *, field: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: f"Write {what}."})
+    if len(text) > limits.MAX_RATIONALE:
+        raise ValidationError({field: f"At most {limits.MAX_RATIONALE:,} characters; this has {len(text):,}."})
+    return text
+
+
+@transaction.atomic
+def ask_question(*, actor: User, application: Application, text: str) -> Question:
+    """A reviewer asks the applicant for what is missing; the case waits for the applicant.
+
+    The request moves to "awaiting applicant" through the status table (only an undecided,
+    submitted request can be asked), stays open to re-screening, and cannot be decided until
+    every question is answered or withdrawn. The applicant is e-mailed through the outbox.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    require_reviewer(actor, application, doing="review")
+    application.transition(Action.ASK)
+    text = _required_text(text, field="text", what="the question to the applicant")
+    question = Question(application=application, text=text, asked_by=actor, asked_at=timezone.now())
+    _save(question, actor, "Question asked")
+    application.reply_received_at = None
+    _save(application, actor, "Question to the applicant: awaiting reply")
+    emails.question_asked(question)
+    return question
+
+
+def _lock_question(question: Question) -> tuple[Question, Application]:
+    application = Application.objects.select_for_update().get(pk=question.application_id)
+    return Question.objects.select_for_update().get(pk=question.pk), application
+
+
+def _refuse_closed(question: Question, *, doing: str) -> None:
+    if question.is_open:
+        return
+    if question.status == Question.Status.ANSWERED and question.replied_by is not None:
+        when = timezone.localtime(question.replied_at).strftime("%Y-%m-%d %H:%M %Z") if question.replied_at else ""
+        raise QuestionClosed(
+            f"This question was already answered by {question.replied_by.get_username()} at {when}; "
+            f"it cannot be {doing}."
+        )
+    raise QuestionClosed(f"This question was {question.get_status_display().lower()}; it cannot be {doing}.")
+
+
+def _back_to_reviewer(application: Application, *, action: str, actor: User, reason: str) -> None:
+    """With no question left open, the case returns to the reviewer's queue."""
+    if Question.objects.open().filter(application=application).exists():
+        _save(application, actor, reason)
+        return
+    application.transition(action)
+    _save(application, actor, f"{reason}: back in review")
+
+
+@transaction.atomic
+def reply_to_question(*, actor: User, question: Question, text: str, uploads: Sequence[UploadedFile] = ()) -> Question:
+    """The applicant answers a question, with text and optional documents (the usual limits).
+
+    Only the salesperson who filed the request answers, once: a second reply, or one to a
+    withdrawn question, is refused and names who answered when. The answer to the last open
+    question puts the case back in review, marked "reply received", and tells the reviewer.
+    """
+    question, application = _lock_question(question)
+    require_applicant(actor, application, doing="answer its questions")
+    _refuse_closed(question, doing="answered again")
+    if not application.can(Action.REPLY):
+        application.transition(Action.REPLY)  # raises the readable refusal (e.g. withdrawn)
+    text = _required_text(text, field="text", what="your answer")
+    if len(uploads) > MAX_REPLY_DOCUMENTS:
+        raise ValidationError({"files": f"A reply carries at most {MAX_REPLY_DOCUMENTS} documents."})
+    question.transition(Question.Action.ANSWER)
+    for position, upload in enumerate(uploads):
+        _store_document(
+            actor=actor, application=application, upload=upload, question=question, prefix=f"files[{position}]."
+        )
+    now = timezone.now()
+    question.reply, question.replied_by, question.replied_at = text, actor, now
+    _save(question, actor, "Applicant replied")
+    application.reply_received_at = now
+    _back_to_reviewer(application, action=Action.REPLY, actor=actor, reason="Reply received")
+    emails.reply_received(question)
+    return question
+
+
+@transaction.atomic
+def withdraw_question(*, actor: User, question: Question, reason: str) -> Question:
+    """A reviewer withdraws a question whose answer is no longer needed, saying why.
+
+    It is how a case whose applicant never answers can still be returned without action.
+    """
+    question, application = _lock_question(question)
+    require_reviewer(actor, application, doing="review")
+    _refuse_closed(question, doing="withdrawn")
+    reason = _required_text(reason, field="reason", what="why the question is withdrawn")
+    question.transition(Question.Action.WITHDRAW)
+    question.withdrawn_reason = reason
+    _save(question, actor, "Question withdrawn")
+    _back_to_reviewer(application, action=Action.RESUME, actor=actor, reason="Question withdrawn")
+    return question
+
+
+@transaction.atomic
+def remind_unanswered_questions(*, actor: User, now: datetime | None = None) -> list[int]:
+    """Remind applicants of questions unanswered for QUESTION_REMINDER_WORKING_DAYS working days.
+
+    Counted from the question (or the last reminder), weekends and settings.HOLIDAYS excluded.
+    Run daily by beat; a second run the same day finds every reminder just sent and sends none,
+    and each reminder's outbox key is unique, so a retried task writes each e-mail once.
+    Returns the ids of the questions reminded.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    after = settings.QUESTION_REMINDER_WORKING_DAYS
+    reminded: list[int] = []
+    due = (
+        Question.objects.open()
+        .filter(application__status=Status.AWAITING_APPLICANT)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("application__applicant")
+        .order_by("pk")
+    )
+    for question in due:
+        since = timezone.localdate(question.last_reminded_at or question.asked_at)
+        if working_days_between(since, today) < after:
+            continue
+        question.reminders_sent += 1
+        question.last_reminded_at = now
+        _save(question, actor, f"Reminder {question.reminders_sent} sent to the applicant")
+        emails.question_reminder(question)
+        reminded.append(question.pk)
+    return reminded
+
+
+# --- Case notes ------------------------------------------------------------------------------
+
+# "@username" not preceded by a word character, a dot or another "@" (so e-mail addresses are not
+# mentions); Django usernames are letters, digits and @.+-_ , and a trailing dot ends a sentence.
+MENTION = re.compile(r"(?<![\w.@])@([\w.+-]+)")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    """The usernames `@mentioned` in a note, in order, each once."""
+    names = [match.rstrip(".") for match in MENTION.findall(text)]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _mentioned_users(text: str, application: Application, *, shared: bool) -> list[User]:
+    """The users a note mentions; a name nobody has, or someone who may not read the note, is refused.
+
+    Refused rather than ignored: whoever writes "@ana please check" must know Ana will not be told.
+    """
+    names = mentioned_usernames(text)
+    if not names:
+        return []
+    users = {u.get_username(): u for u in User.objects.filter(username__in=names, is_active=True)}
+    errors: list[str] = []
+    for name in names:
+        user = users.get(name)
+        if user is None:
+            errors.append(f"No active user is called @{name}.")
+        elif visibility_scope(user) != READ_ALL and not (shared and user.pk == application.applicant_id):
+            why = "" if shared else " (an internal note is not shown to the applicant)"
+            errors.append(f"@{name} cannot read this note{why}.")
+    if errors:
+        raise ValidationError({"text": errors})
+    return [users[name] for name in names]
+
+
+@transaction.atomic
+def add_note(*, actor: User, application: Application, text: str, visible_to_applicant: bool = False) -> CaseNote:
+    """A reviewer or Compliance admin adds a note to a case: internal unless shared with the applicant.
+
+    Notes are append-only (a correction is a new note) and attributed. Each `@username` mentioned
+    is told through the outbox; a shared note is e-mailed to the applicant as well. A reviewer
+    writes no note on a request they filed (segregation of duties).
+    """
+    if not has_role(actor, Role.REVIEWER, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only reviewers and Compliance admins write case notes.")
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied("You filed this request, so you cannot write notes on its case (segregation of duties).")
+    if application.status == Status.DRAFT:
+        raise IllegalTransition("A draft is not a case yet: notes go on submitted requests.")
+    text = _required_text(text, field="text", what="the note")
+    mentioned = _mentioned_users(text, application, shared=visible_to_applicant)
+    note = CaseNote(application=application, author=actor, text=text, visible_to_applicant=visible_to_applicant)
+    _save(note, actor, "Note shared with the applicant" if visible_to_applicant else "Internal note")
+    note.mentioned.set(mentioned)
+    emails.note_written(note, mentioned=[u for u in mentioned if u.pk != actor.pk])
+    return note
+
+
+# --- Second sign-off --------------------------------------------------------------------------
+
+NO_RISK = "No risk to national security"
+
+
+def clean_assessment(
+    application: Application, raw: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The national-security assessment as stored, or the errors that keep it from being complete.
+
+    Per line item: its reasons for control and why they do or do not matter for this end user;
+    the end use; and the conclusion "no risk to national security" with its grounds.
+    """
+    need = (
+        "Overriding a presumption or policy of denial needs the national-security assessment: for each item "
+        "its reasons for control and why they do or do not matter for this end user, the end use, and the "
+        "conclusion with its grounds."
+    )
+    if not raw:
+        return None, {"assessment": need}
+    items = {item.pk: item for item in application.items.all()}
+    given: dict[int, dict[str, str]] = {}
+    errors: list[str] = []
+    for row in raw.get("items") or []:
+        try:
+            key = int(row.get("item"))
+        except (TypeError, ValueError, AttributeError):
+            errors.append("Each assessed item names its line item by id.")
+            continue
+        if key not in items:
+            errors.append(f"Line item {key} is not on this request.")
+            continue
+        given[key] = {
+            "reasons_for_control": str(row.get("reasons_for_control") or "").strip()[: limits.MAX_RATIONALE],
+            "relevance": str(row.get("relevance") or "").strip()[: limits.MAX_RATIONALE],
+        }
+    stored_items: list[dict[str, Any]] = []
+    for pk, item in items.items():
+        entry = given.get(pk)
+        if entry is None or not entry["reasons_for_control"] or not entry["relevance"]:
+            errors.append(f"Assess item {item.eccn} ({item.description[:40]}): its reasons for control and why.")
+            continue
+        stored_items.append({"item": pk, "eccn": item.eccn, "description": item.description[:200], **entry})
+    end_use = str(raw.get("end_use") or "").strip()[: limits.MAX_RATIONALE]
+    grounds = str(raw.get("grounds") or "").strip()[: limits.MAX_RATIONALE]
+    if not end_use:
+        errors.append("Assess the end use.")
+    if raw.get("no_risk_to_national_security") is not True:
+        errors.append(f"Conclude “{NO_RISK.lower()}” to approve; otherwise deny the request.")
+    if not grounds:
+        errors.append("Give the grounds of the conclusion.")
+    if errors:
+        return None, {"assessment": " ".join(errors)}
+    return {"items": stored_items, "end_use": end_use, "conclusion": NO_RISK, "grounds": grounds}, {}
+
+
+def countersignature_reasons(application: Application, *, denial: bool) -> list[str]:
+    """Which of the sign-off rules this approval meets, in words; empty when one signature suffices."""
+    policy = SignOffPolicy.load()
+    reasons: list[str] = []
+    if policy.on_denial_override and denial:
+        reasons.append("It overrides a presumption or policy of denial.")
+    confirmed = Hit.objects.filter(party__application=application, status=Hit.Status.CONFIRMED).count()
+    if policy.on_confirmed_hit and confirmed:
+        reasons.append(f"It carries {confirmed} confirmed hit(s).")
+    if policy.value_threshold is not None and application.total_value > policy.value_threshold:
+        reasons.append(f"Its total value {application.total_value:,} exceeds {policy.value_threshold:,}.")
+    return reasons
+
+
+def _propose(
+    *,
+    actor: User,
+    application: Application,
+    rationale: str,
+    conditions: str,
+    override_reason: str,
+    assessment: dict[str, Any] | None,
+    reasons: list[str],
+) -> SignOff:
+    sign_off = SignOff(
+        application=application,
+        proposed_by=actor,
+        rationale=rationale,
+        conditions=conditions,
+        override_reason=override_reason,
+        assessment=assessment,
+        reasons=reasons,
+    )
+    _save(sign_off, actor, "Approval put up for countersignature")
+    application.transition(Action.PROPOSE)
+    application.reply_received_at = None
+    _save(application, actor, "Approved, awaiting countersignature")
+    emails.countersignature_needed(sign_off)
+    return sign_off
+
+
+@transaction.atomic
+def countersign(*, actor: User, application: Application, agree: bool, reason: str = "") -> SignOff:
+    """A second reviewer agrees with an approval (the licence issues) or sends it back with a reason.
+
+    The countersigner is a reviewer who neither approved nor filed the request. The request row
+    is locked: of two countersigners at once, exactly one lands and the other is told by whom
+    and when. Agreeing re-checks the hits, since a list change may have brought a new one.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    require_reviewer(actor, application, doing="countersign")
+    sign_off = (
+        SignOff.objects.select_for_update().filter(application=application).order_by("-proposed_at", "-id").first()
+    )
+    pending = sign_off is not None and sign_off.status == SignOff.Status.PENDING
+    if application.status != Status.AWAITING_COUNTERSIGNATURE or sign_off is None or not pending:
+        if sign_off is not None and sign_off.countersigned_by_id and sign_off.countersigned_at:
+            who = User.objects.get(pk=sign_off.countersigned_by_id).get_username()
+            when = timezone.localtime(sign_off.countersigned_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            verb = "countersigned" if sign_off.status == SignOff.Status.AGREED else "sent back"
+            raise AlreadyCountersigned(f"This approval was already {verb} by {who} at {when}.")
+        application.transition(Action.COUNTERSIGN)  # the readable refusal for any other status
+        raise IllegalTransition("This request has no approval awaiting countersignature.")
+    if sign_off.proposed_by_id == actor.pk:
+        raise PermissionDenied(
+            "You approved this request, so another reviewer must countersign it (segregation of duties)."
+        )
+    reason = reason.strip()
+    if len(reason) > limits.MAX_RATIONALE:
+        raise ValidationError({"reason": f"At most {limits.MAX_RATIONALE:,} characters."})
+    now = timezone.now()
+    if agree:
+        hits = Hit.objects.filter(party__application=application)
+        if hits.filter(status=Hit.Status.OPEN).exists() or hits.awaiting_acknowledgement().exists():
+            raise ValidationError(
+                {"agree": "A screening hit arrived or changed since the approval: send it back to the decider."}
+            )
+        application.transition(Action.COUNTERSIGN)
+        sign_off.status = SignOff.Status.AGREED
+    else:
+        if not reason:
+            raise ValidationError({"reason": "Say why you disagree: the decider revises from it."})
+        application.transition(Action.SEND_BACK)
+        sign_off.status = SignOff.Status.DISAGREED
+        application.assigned_to_id = sign_off.proposed_by_id
+    sign_off.countersigned_by, sign_off.countersigned_at, sign_off.countersign_reason = actor, now, reason
+    _save(sign_off, actor, "Countersigned" if agree else "Sent back to the decider")
+    if not agree:
+        _save(application, actor, f"Countersignature refused: {reason}")
+        emails.sent_back(sign_off)
+        return sign_off
+    decision = Decision(
+        application=application,
+        outcome=Decision.Outcome.APPROVED,
+        rationale=sign_off.rationale,
+        conditions=sign_off.conditions,
+        override_reason=sign_off.override_reason,
+        assessment=sign_off.assessment,
+        decided_by_id=sign_off.proposed_by_id,
+        decided_at=now,
+        countersigned_by=actor,
+        countersigned_at=now,
+    )
+    # The decision is the decider's; the countersignature is the second reviewer's (on the sign-off).
+    _save(decision, sign_off.proposed_by, f"Decision: approved, countersigned by {actor.get_username()}")
+    issue_licence(actor=actor, application=application, conditions=sign_off.conditions, on=timezone.localdate())
+    application.decided_at = now
+    application.needs_attention = False
+    application.attention_reason = ""
+    _save(application, actor, "Decided: approved (countersigned)")
+    emails.decision_made(decision)
+    return sign_off
+
+
+@transaction.atomic
+def update_sign_off_policy(
+    *, actor: User, on_denial_override: bool, on_confirmed_hit: bool, value_threshold: Decimal | None, reason: str
+) -> SignOffPolicy:
+    """A Compliance admin changes when approvals need a second sign-off; history keeps every version."""
+    if not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only Compliance admins change the second sign-off rules.")
+    reason = _required_text(reason, field="reason", what="why the rules change")
+    policy = SignOffPolicy.objects.select_for_update().get(pk=SignOffPolicy.load().pk)
+    policy.on_denial_override = on_denial_override
+    policy.on_confirmed_hit = on_confirmed_hit
+    policy.value_threshold = value_threshold
+    _full_clean(policy)
+    _save(policy, actor, f"Sign-off rules changed: {reason}")
+    return policy

@@ -17,6 +17,8 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     IN_REVIEW = "in_review", "In review"
     ON_HOLD = "on_hold", "On hold"
+    AWAITING_APPLICANT = "awaiting_applicant", "Awaiting applicant"
+    AWAITING_COUNTERSIGNATURE = "countersign", "Awaiting countersignature"
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
     RETURNED = "returned", "Returned without action"
@@ -33,6 +35,11 @@ class Action(models.TextChoices):
     APPROVE = "approve", "approve"
     DENY = "deny", "deny"
     RETURN = "return", "return"
+    ASK = "ask", "asked a question"
+    PROPOSE = "propose", "put up for countersignature"
+    COUNTERSIGN = "countersign", "countersigned"
+    SEND_BACK = "send_back", "sent back to the decider"
+    REPLY = "reply", "answered"
 
 
 S, A = Status, Action
@@ -61,10 +68,36 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.SUBMITTED, A.RETURN): S.RETURNED,
     (S.IN_REVIEW, A.RETURN): S.RETURNED,
     (S.ON_HOLD, A.RETURN): S.RETURNED,
+    # A reviewer asks the applicant a question: the case waits for the applicant, still screened
+    # on every list change, and no decision can be recorded until the last question is answered.
+    (S.SUBMITTED, A.ASK): S.AWAITING_APPLICANT,
+    (S.IN_REVIEW, A.ASK): S.AWAITING_APPLICANT,
+    (S.ON_HOLD, A.ASK): S.AWAITING_APPLICANT,
+    (S.AWAITING_APPLICANT, A.ASK): S.AWAITING_APPLICANT,
+    (S.AWAITING_APPLICANT, A.ASSIGN): S.AWAITING_APPLICANT,
+    (S.AWAITING_APPLICANT, A.WITHDRAW): S.WITHDRAWN,
+    # The answer to the last open question puts the case back in the reviewer's queue.
+    (S.AWAITING_APPLICANT, A.REPLY): S.IN_REVIEW,
+    # The reviewer withdraws the last open question: the case is theirs again.
+    (S.AWAITING_APPLICANT, A.RESUME): S.IN_REVIEW,
+    # An approval that needs a second sign-off (see SignOffPolicy) waits for a countersigner:
+    # agreement approves it (the licence issues), disagreement sends it back to the decider.
+    (S.SUBMITTED, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.IN_REVIEW, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.ON_HOLD, A.PROPOSE): S.AWAITING_COUNTERSIGNATURE,
+    (S.AWAITING_COUNTERSIGNATURE, A.COUNTERSIGN): S.APPROVED,
+    (S.AWAITING_COUNTERSIGNATURE, A.SEND_BACK): S.IN_REVIEW,
+    (S.AWAITING_COUNTERSIGNATURE, A.WITHDRAW): S.WITHDRAWN,
 }
 
 # Submitted and not yet decided or withdrawn: screened again when the list changes.
-OPEN_STATUSES: tuple[str, ...] = (S.SUBMITTED, S.IN_REVIEW, S.ON_HOLD)
+OPEN_STATUSES: tuple[str, ...] = (
+    S.SUBMITTED,
+    S.IN_REVIEW,
+    S.ON_HOLD,
+    S.AWAITING_APPLICANT,
+    S.AWAITING_COUNTERSIGNATURE,
+)
 DECIDED_STATUSES: tuple[str, ...] = (S.APPROVED, S.DENIED, S.RETURNED)
 
 # A decision's outcome is the action it takes.
@@ -121,9 +154,15 @@ _PAST = {
     "approve": "approved",
     "deny": "denied",
     "return": "returned",
+    "ask": "asked a question",
+    "reply": "answered",
     "release": "released",
     "revoke": "revoked",
     "expire": "expired",
+    "answer": "answered",
+    "propose": "put up for countersignature",
+    "countersign": "countersigned",
+    "send_back": "sent back to the decider",
 }
 
 

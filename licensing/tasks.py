@@ -12,3 +12,9 @@ from licensing import services
 def expire_licences() -> int:
     """Beat, daily: licences past their validity stop being open cases (and stop being usable)."""
     return len(services.expire_licences(actor=system_user()))
+
+
+@shared_task(name="licensing.tasks.remind_open_questions")
+def remind_open_questions() -> int:
+    """Beat, daily: remind applicants of questions unanswered for the configured working days."""
+    return len(services.remind_unanswered_questions(actor=system_user()))

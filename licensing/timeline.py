@@ -13,9 +13,29 @@ from typing import Any
 
 from django.db import models
 
-from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import (
+    Application,
+    CaseNote,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineItem,
+    Party,
+    Question,
+    SignOff,
+)
 
-NOISE_FIELDS = {"updated_at", "created_at", "total", "total_value", "determination", "explanation", "file"}
+NOISE_FIELDS = {
+    "updated_at",
+    "created_at",
+    "total",
+    "total_value",
+    "determination",
+    "explanation",
+    "file",
+    "reply_received_at",
+}
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -66,6 +86,12 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return f"Decision: {row.get_outcome_display().lower()}"
     if model is Licence:
         return f"Licence {row.number or row.id}"
+    if model is Question:
+        return "Question to the applicant"
+    if model is CaseNote:
+        return "Note to the applicant" if row.visible_to_applicant else "Internal note"
+    if model is SignOff:
+        return "Approval for countersignature"
     return str(model._meta.verbose_name)
 
 
@@ -77,14 +103,41 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         if row.override_reason:
             parts.append(f"Override: {row.override_reason}")
         return "\n".join(parts)
+    if model is Question:
+        return _question_text(row, prev)
+    if model is CaseNote:
+        return str(row.text)
+    if model is SignOff:
+        if prev is None:
+            return "\n".join([str(row.rationale), *row.reasons])
+        return str(row.countersign_reason)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
     return ""
 
 
-def build_timeline(application: Application) -> list[TimelineEvent]:
+def _question_text(row: Any, prev: Any | None) -> str:
+    """The words of the conversation: the question when asked, the answer, the withdrawal reason."""
+    if prev is None:
+        return str(row.text)
+    if row.status != prev.status and row.status == Question.Status.ANSWERED:
+        return str(row.reply)
+    if row.status != prev.status and row.status == Question.Status.WITHDRAWN:
+        return str(row.withdrawn_reason)
+    return ""
+
+
+def build_timeline(application: Application, *, internal: bool = False) -> list[TimelineEvent]:
+    """The case's events, oldest first.
+
+    Internal notes only with `internal` (reviewers, admins, auditors: see `sees_internal`); left
+    out by default, so a caller that forgets shows the applicant's view, not the reviewers'.
+    """
     app_id = application.pk
+    notes = CaseNote.history.filter(application_id=app_id)
+    if not internal:
+        notes = notes.filter(visible_to_applicant=True)
     # Every party the request ever had, deleted ones included: their hits belong to its story.
     party_ids = Party.history.filter(id__isnull=False, application_id=app_id).values("id")
     querysets: list[tuple[type[models.Model], Any]] = [
@@ -95,6 +148,9 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
         (Hit, Hit.history.filter(party_id__in=party_ids)),
         (Decision, Decision.history.filter(application_id=app_id)),
         (Licence, Licence.history.filter(application_id=app_id)),
+        (Question, Question.history.filter(application_id=app_id)),
+        (CaseNote, notes),
+        (SignOff, SignOff.history.filter(application_id=app_id)),
     ]
     events: list[TimelineEvent] = []
     for model, rows in querysets:
@@ -108,7 +164,8 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
                     action=ACTIONS.get(row.history_type, row.history_type),
                     reason=row.history_change_reason or "",
                     rationale=_rationale(model, row, previous.get(row.id)),
-                    changes=_changes(row, previous.get(row.id)),
+                    # A question's story is told in its words (rationale), not in field changes.
+                    changes=[] if model in (Question, CaseNote, SignOff) else _changes(row, previous.get(row.id)),
                 )
             )
             previous[row.id] = row

@@ -30,19 +30,36 @@ from licensing.forms import (
     ApplicationForm,
     ClearanceSearchForm,
     ClearForm,
+    CountersignForm,
     DecisionForm,
     DocumentForm,
     LineItemFormSet,
+    NoteForm,
     PartyFormSet,
+    QuestionForm,
+    QuestionWithdrawForm,
     RationaleForm,
+    ReplyForm,
     RevokeForm,
+    SignOffPolicyForm,
     ThresholdPreviewForm,
     WithdrawForm,
     application_data,
+    assessment_from_post,
 )
 from licensing.hits import earlier_verdicts
-from licensing.models import Application, Document, Hit, RememberedClearance
-from licensing.status import OPEN_STATUSES, Action, IllegalTransition
+from licensing.models import (
+    Application,
+    CaseNote,
+    Document,
+    Hit,
+    Question,
+    RememberedClearance,
+    SignOff,
+    SignOffPolicy,
+    sees_internal,
+)
+from licensing.status import OPEN_STATUSES, Action, IllegalTransition, Status
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
@@ -55,6 +72,7 @@ QUEUE_COLUMNS = (
     "destination_country",
     "total_value",
     "submitted_at",
+    "reply_received_at",
     "applicant_id",
     "assigned_to_id",
     "applicant__username",
@@ -171,6 +189,12 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         hit.earlier_verdicts = verdicts.get(hit.pk, [])  # type: ignore[attr-defined]
         # Entries of one name (the same company listed in several countries or lists) side by side.
         hit_groups.setdefault(hit.entity.name, []).append(hit)
+    questions = (
+        Question.objects.filter(application=application)
+        .select_related("asked_by", "replied_by")
+        .prefetch_related("documents")
+    )
+    sign_offs = list(SignOff.objects.filter(application=application).select_related("proposed_by", "countersigned_by"))
     context = {
         "application": application,
         "parties": application.parties.all(),
@@ -181,9 +205,27 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "any_reviewable": may_review
         and application.is_open
         and any(h.reviewable or h.awaits_acknowledgement for h in hits),
+        "questions": questions,
+        "can_ask": may_review and application.can(Action.ASK),
+        "notes": CaseNote.objects.visible_to(user)
+        .filter(application=application)
+        .select_related("author")
+        .prefetch_related("mentioned"),
+        "can_note": has_role(user, Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+        and application.applicant_id != user.pk
+        and application.status != Status.DRAFT,
+        "note_form": NoteForm(),
+        "sign_offs": sign_offs,
+        "pending_sign_off": next((so for so in sign_offs if so.status == SignOff.Status.PENDING), None),
+        "needs_assessment": may_review and application.is_open and services.ever_confirmed_under_denial(application),
+        "can_countersign": may_review and application.status == Status.AWAITING_COUNTERSIGNATURE,
+        "countersign_form": CountersignForm(),
+        "question_form": QuestionForm(),
+        "reply_form": ReplyForm(),
+        "question_withdraw_form": QuestionWithdrawForm(),
         "decision": getattr(application, "decision", None) if application.is_decided else None,
         "licence": getattr(application, "licence", None) if application.is_decided else None,
-        "timeline": build_timeline(application),
+        "timeline": build_timeline(application, internal=sees_internal(user)),
         "is_owner": is_owner,
         "may_review": may_review and application.is_open,
         "own_request_reviewer": has_role(user, Role.REVIEWER) and application.applicant_id == user.pk,
@@ -305,8 +347,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return detail(request, pk, decision_form=form)
+    assessment = assessment_from_post(request.POST, application.items.all())
     try:
-        decision = services.decide(actor=_user(request), application=application, **form.cleaned_data)
+        result = services.decide(
+            actor=_user(request), application=application, assessment=assessment, **form.cleaned_data
+        )
     except IllegalTransition as exc:
         messages.error(request, exc.message)
         return redirect("licensing:detail", pk=pk)
@@ -318,7 +363,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form.add_error(None, exc)
         return detail(request, pk, decision_form=form)
-    messages.success(request, f"{application.reference}: {decision.get_outcome_display().lower()}.")
+    if isinstance(result, SignOff):
+        messages.success(
+            request, f"{application.reference} approved: the licence issues once another reviewer countersigns."
+        )
+    else:
+        messages.success(request, f"{application.reference}: {result.get_outcome_display().lower()}.")
     return redirect("licensing:detail", pk=pk)
 
 
@@ -455,3 +505,135 @@ def threshold_impact(request: HttpRequest) -> HttpResponse:
     impact = impact_of.preview_threshold(form.cleaned_data["threshold"]) if form.is_valid() else None
     context = {"form": form, "impact": impact, "may_save": has_role(request.user, Role.COMPLIANCE_ADMIN)}
     return render(request, "licensing/threshold_impact.html", context)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def ask_question(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Question: {error}")
+        return redirect("licensing:detail", pk=pk)
+    text = form.cleaned_data["text"]
+    _attempt(
+        request,
+        lambda: services.ask_question(actor=_user(request), application=application, text=text),
+        success=f"Question sent to {application.applicant.get_username()}; {application.reference} awaits the answer.",
+    )
+    return redirect("licensing:detail", pk=pk)
+
+
+def _visible_question(request: HttpRequest, pk: int) -> Question:
+    visible = Question.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(visible, pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES)
+def reply_question(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _visible_question(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Answer: {error}")
+        return redirect("licensing:detail", pk=question.application_id)
+    _attempt(
+        request,
+        lambda: services.reply_to_question(
+            actor=_user(request),
+            question=question,
+            text=form.cleaned_data["text"],
+            uploads=form.cleaned_data["documents"],
+        ),
+        success="Answer sent: the request is back with the reviewer.",
+    )
+    return redirect("licensing:detail", pk=question.application_id)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def withdraw_question(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _visible_question(request, pk)
+    form = QuestionWithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: services.withdraw_question(actor=_user(request), question=question, reason=reason),
+        success="Question withdrawn.",
+    )
+    return redirect("licensing:detail", pk=question.application_id)
+
+
+@require_POST
+@role_required(Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Note: {error}")
+        return redirect("licensing:detail", pk=pk)
+    _attempt(
+        request,
+        lambda: services.add_note(actor=_user(request), application=application, **form.cleaned_data),
+        success="Note added.",
+    )
+    return redirect("licensing:detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def hit_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_hit(request, pk, services.reverse_hit_confirmation, "no longer confirmed (reversed)")
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def countersign(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _visible(request, pk)
+    form = CountersignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose agree or disagree.")
+        return redirect("licensing:detail", pk=pk)
+    agree = form.cleaned_data["verdict"] == "agree"
+    _attempt(
+        request,
+        lambda: services.countersign(
+            actor=_user(request), application=application, agree=agree, reason=form.cleaned_data["reason"]
+        ),
+        success="Countersigned: the licence is issued." if agree else "Sent back to the decider.",
+    )
+    return redirect("licensing:detail", pk=pk)
+
+
+@role_required(*READ_ALL)
+def sign_off_rules(request: HttpRequest) -> HttpResponse:
+    """The second sign-off rules: every reader sees them, Compliance admins change them."""
+    may_change = has_role(request.user, Role.COMPLIANCE_ADMIN)
+    if request.method == "POST" and not may_change:
+        raise PermissionDenied("Only Compliance admins change the second sign-off rules.")
+    policy = SignOffPolicy.load()
+    form = SignOffPolicyForm(request.POST if request.method == "POST" else None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            request,
+            lambda: services.update_sign_off_policy(
+                actor=_user(request),
+                on_denial_override=form.cleaned_data["on_denial_override"],
+                on_confirmed_hit=form.cleaned_data["on_confirmed_hit"],
+                value_threshold=form.cleaned_data["value_threshold"],
+                reason=form.cleaned_data["reason"],
+            ),
+            success="Second sign-off rules saved.",
+        )
+        if done:
+            return redirect("licensing:sign_off_rules")
+    history = policy.history.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request, "licensing/sign_off_rules.html", {"form": form, "may_change": may_change, "history": history}
+    )

@@ -37,6 +37,7 @@ OWNER = frozenset({SALES})
 ONLY_REVIEWER = frozenset({REVIEWER})
 ONLY_ADMIN = frozenset({ADMIN})
 ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
+REVIEWER_ADMIN = frozenset({REVIEWER, ADMIN})
 OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
 
 
@@ -54,6 +55,7 @@ class World:
     rescreen: Any
     import_job: Any
     clearance: Any  # remembered from another request's hit, so clearing ours is still possible
+    question: Any  # a reviewer's open question on `submitted`
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def _batch(w: World) -> dict[str, Any]:
 
 def _hit(w: World) -> dict[str, Any]:
     return {"pk": w.hit.pk}
+
+
+def _question(w: World) -> dict[str, Any]:
+    return {"pk": w.question.pk}
 
 
 def _version(w: World) -> dict[str, Any]:
@@ -167,6 +173,13 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:clearances": [page("GET", READERS)],
     "licensing:clearance": [page("GET", READERS, _clearance)],
     "licensing:clearance_revoke": [page("POST", ONLY_ADMIN, _clearance)],
+    "licensing:ask_question": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:add_note": [page("POST", REVIEWER_ADMIN, _app)],
+    "licensing:countersign": [page("POST", ONLY_REVIEWER, _app)],
+    "licensing:sign_off_rules": [page("GET", READERS), page("POST", ONLY_ADMIN)],
+    "licensing:reply_question": [page("POST", OWNER, _question)],
+    "licensing:withdraw_question": [page("POST", ONLY_REVIEWER, _question)],
+    "licensing:hit_reverse": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -200,6 +213,12 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
     "api-application-documents": [api("GET", OWNER_AND_READERS, _app), api("POST", OWNER, _draft)],
     "api-application-document": [api("GET", OWNER_AND_READERS, _document), api("DELETE", OWNER, _draft_document)],
+    "api-application-countersign": [api("POST", ONLY_REVIEWER, _app)],
+    "api-sign-off-policy": [api("GET", READERS), api("PATCH", ONLY_ADMIN)],
+    "api-application-notes": [api("GET", OWNER_AND_READERS, _app), api("POST", REVIEWER_ADMIN, _app)],
+    "api-application-questions": [api("GET", OWNER_AND_READERS, _app), api("POST", ONLY_REVIEWER, _app)],
+    "api-question-reply": [api("POST", OWNER, _question)],
+    "api-question-withdraw": [api("POST", ONLY_REVIEWER, _question)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
@@ -207,6 +226,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-clearances": [api("GET", READERS)],
     "api-clearance": [api("GET", READERS, _clearance)],
     "api-clearance-revoke": [api("POST", ONLY_ADMIN, _clearance)],
+    "api-hit-reverse": [api("POST", ONLY_REVIEWER, _hit)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
     "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
@@ -275,6 +295,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         actor=sales, application=submitted, upload=SimpleUploadedFile("quote.txt", b"quote", "text/plain")
     )
     submitted = services.submit(actor=sales, application=submitted)
+    question = services.ask_question(actor=users[REVIEWER], application=submitted, text="End-user statement?")
     draft = file_request(sales, submit=False)
     draft_document = services.add_document(
         actor=sales, application=draft, upload=SimpleUploadedFile("spec.txt", b"spec", "text/plain")
@@ -312,6 +333,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         version=ListVersion.current_number(),
         batch=batch,
         rescreen=rescreen,
+        question=question,
     )
 
 

@@ -168,3 +168,40 @@ def test_submitting_costs_the_same_queries_for_one_hit_as_for_many(
     many = submit("Acme Rocket Works", "Acme Rockets")
     assert Hit.objects.filter(party__role=Party.Role.END_USER).count() >= 1 + 2 * 8
     assert many <= one, f"{one} queries for one party and one hit, {many} for two parties and 16 hits"
+
+
+def _converse(sales: User, reviewer: User, application: Any, n: int) -> None:
+    """n questions answered with a document, and n notes mentioning a colleague."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from licensing import services
+
+    for i in range(n):
+        question = services.ask_question(actor=reviewer, application=application, text=f"Question {i}?")
+        upload = SimpleUploadedFile(f"answer-{i}.txt", b"answer", "text/plain")
+        services.reply_to_question(actor=sales, question=question, text=f"Answer {i}.", uploads=[upload])
+        services.add_note(actor=reviewer, application=application, text=f"Note {i} for @{reviewer.username}")
+
+
+@pytest.mark.parametrize(("url_name", "who"), [("licensing:detail", "reviewer"), ("licensing:detail", "sales")])
+def test_the_case_page_costs_the_same_queries_for_one_question_and_note_as_for_many(
+    url_name: str,
+    who: str,
+    sales: User,
+    reviewer: User,
+    compliance_admin: User,
+    client_for: Callable[[User], Client],
+    django_assert_max_num_queries: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    make_entity("Huawei Technologies Co., Ltd.", actor=compliance_admin, aliases=("Huawei",))
+    application = file_request(sales, end_user="Huawei Technologies Co Ltd")
+    client = client_for({"sales": sales, "reviewer": reviewer}[who])
+    url = reverse(url_name, args=[application.pk])
+    _converse(sales, reviewer, application, 1)
+    few = _queries(client, url)
+    _converse(sales, reviewer, application, 9)
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200

@@ -30,8 +30,8 @@ from django.db import transaction
 from entities.importers.common import ImportFormatError, ParsedList, ProgressCallback, first_country, no_progress
 from entities.importers.csl import parse_csv, parse_json
 from entities.importers.ofac import parse_ofac
-from entities.importers.un import parse_un
 from entities.importers.pairing import Pairing, pair_renamed
+from entities.importers.un import parse_un
 from entities.keys import name_key
 from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import EntityRecord

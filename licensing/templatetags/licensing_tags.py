@@ -40,7 +40,13 @@ def row_url(name: str, pk: int) -> str:
 
 
 # The badge colour of each status; the rest are plain.
-STATUS_TONE = {"approved": " ok", "denied": " danger", "on_hold": " warn", "returned": " warn"}
+STATUS_TONE = {
+    "approved": " ok",
+    "denied": " danger",
+    "on_hold": " warn",
+    "returned": " warn",
+    "awaiting_applicant": " warn",
+}
 
 
 @register.simple_tag

@@ -73,6 +73,22 @@ def test_journey_1_sales_files_a_request_with_a_listed_end_user_and_sees_it_in_r
     expect(row).to_contain_text("Submitted")
 
 
+def approve_with_assessment(page: Page, application: Application) -> None:
+    """Fill in the decision form as a reviewer approving over a presumption of denial."""
+    page.get_by_label("Approved", exact=True).check()
+    page.get_by_label("Rationale", exact=True).fill("EAR99 plastic housings: general merchandise, no technology.")
+    page.get_by_label("Conditions").fill("No re-export; end use limited to consumer routers.")
+    page.get_by_label("Override reason").fill("Housings carry no controlled technology (Commerce guidance, 2019).")
+    for item in application.items.all():
+        page.locator(f"#assessment-item-{item.pk}-relevance").fill("Plastic, no technology: no military use.")
+    page.get_by_label("The end use").fill("Consumer routers sold in retail.")
+    page.get_by_label("Conclusion: no risk to national security").check()
+    page.get_by_label("Grounds of the conclusion").fill(
+        "Commerce: licences where there is no threat to national security."
+    )
+    page.get_by_role("button", name="Record decision").click()
+
+
 def test_journey_2_a_reviewer_confirms_the_hit_and_approves_with_conditions_and_sales_sees_the_licence(
     page: Page, new_page: Callable[[], Page], people: dict[str, User]
 ) -> None:
@@ -92,13 +108,17 @@ def test_journey_2_a_reviewer_confirms_the_hit_and_approves_with_conditions_and_
     article.get_by_label(f"Rationale for hit {hit.pk}").fill("Same company and city as the Entity List entry.")
     article.get_by_role("button", name="Confirm match").click()
     expect(page.locator(f"article:has(#hit-{hit.pk})")).to_contain_text("Confirmed by rita.reviewer")
-    # Approve with conditions; a presumption of denial needs a recorded override reason.
-    page.get_by_label("Approved", exact=True).check()
-    page.get_by_label("Rationale", exact=True).fill("EAR99 plastic housings: general merchandise, no technology.")
-    page.get_by_label("Conditions").fill("No re-export; end use limited to consumer routers.")
-    page.get_by_label("Override reason").fill("Housings carry no controlled technology (Commerce guidance, 2019).")
-    page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_role("heading", name=re.compile("Decision: Approved"))).to_be_visible()
+    # Approve with conditions; a presumption of denial needs the national-security assessment
+    # and a second reviewer's countersignature.
+    approve_with_assessment(page, application)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Awaiting countersignature")
+    second = new_page()
+    log_in(second, make_user(Role.REVIEWER, username="sol.second"))
+    second.goto(f"/licensing/{application.pk}/")
+    second.get_by_label("Agree: the licence issues").check()
+    second.get_by_role("button", name="Countersign").click()
+    expect(second.get_by_role("heading", name=re.compile("Decision: Approved"))).to_be_visible()
+    expect(second.locator("main")).to_contain_text("Countersigned by sol.second")
 
     sales_page = new_page()
     log_in(sales_page, people["sales"])

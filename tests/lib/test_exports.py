@@ -23,8 +23,11 @@ def _csv(response: object) -> list[dict[str, str]]:
 def test_the_case_file_holds_the_request_screening_decision_and_timeline(
     client_for: Callable[[User], Client], sales: User, reviewer: User, auditor: User, compliance_admin: User
 ) -> None:
+    from lib.roles import Role
     from licensing import services
     from licensing.models import Hit
+    from tests.factories import make_user
+    from tests.licensing.factories import assessment_for
 
     make_entity("Huawei Technologies Co., Ltd.", actor=compliance_admin, aliases=("Huawei",))
     application = file_request(sales, end_user="Huawei Technologies Co Ltd")
@@ -38,7 +41,9 @@ def test_the_case_file_holds_the_request_screening_decision_and_timeline(
         rationale="EAR99 housings, general merchandise.",
         conditions="No re-export.",
         override_reason="Housings carry no technology; policy allows general merchandise.",
+        assessment=assessment_for(application),
     )
+    services.countersign(actor=make_user(Role.REVIEWER, username="second"), application=application, agree=True)
     response = client_for(auditor).get(reverse("licensing:case_file", args=[application.pk]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -51,6 +56,8 @@ def test_the_case_file_holds_the_request_screening_decision_and_timeline(
         "No re-export.",
         "Timeline",
         "Submitted",
+        "National-security assessment",
+        "Countersigned by",
     ):
         assert expected in page, expected
     assert response["Cache-Control"].startswith("max-age=0")

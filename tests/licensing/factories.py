@@ -63,3 +63,22 @@ def make_application(
     if assigned_to is not None:
         application = services.assign(actor=assigned_to, application=application)
     return application
+
+
+def assessment_for(
+    application: Application, *, grounds: str = "Consumer handsets only; no national-security concern."
+) -> dict[str, Any]:
+    """A complete national-security assessment of every item on `application`."""
+    return {
+        "items": [
+            {
+                "item": item.pk,
+                "reasons_for_control": item.reasons_for_control or "AT1",
+                "relevance": f"{item.description}: mass-market, no military end use by this end user.",
+            }
+            for item in application.items.all()
+        ],
+        "end_use": "Resale to consumers through retail shops.",
+        "no_risk_to_national_security": True,
+        "grounds": grounds,
+    }

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from licensing import services
 from licensing.models import Application, Decision, Hit
 from tests.factories import make_entity
-from tests.licensing.factories import make_application, party
+from tests.licensing.factories import assessment_for, make_application, party
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +21,27 @@ def _confirmed(sales: User, reviewer: User, policy: str) -> Application:
 
 @pytest.mark.parametrize("policy", ["presumption_of_denial", "policy_of_denial"])
 def test_approving_over_a_confirmed_denial_policy_hit_needs_an_override_reason(
-    sales: User, reviewer: User, policy: str
+    sales: User, reviewer: User, reviewer2: User, policy: str
 ) -> None:
     application = _confirmed(sales, reviewer, policy)
     with pytest.raises(ValidationError) as caught:
         services.decide(actor=reviewer, application=application, outcome="approved", rationale="Civil use.")
     assert "override reason" in caught.value.message_dict["override_reason"][0]
+    assert "national-security assessment" in caught.value.message_dict["assessment"][0]
     assert not Decision.objects.exists()
-    decision = services.decide(
+    services.decide(
         actor=reviewer,
         application=application,
         outcome="approved",
         rationale="Civil use.",
         override_reason="Consumer handsets only; no national-security concern (Commerce guidance).",
+        assessment=assessment_for(application),
     )
+    services.countersign(actor=reviewer2, application=application, agree=True)
+    decision = Decision.objects.get(application=application)
     assert decision.override_reason.startswith("Consumer handsets")
-    assert application.history.first().history_user == reviewer
+    assert decision.decided_by == reviewer and decision.countersigned_by == reviewer2
+    assert application.history.first().history_user == reviewer2
 
 
 def test_case_by_case_hits_need_no_override(sales: User, reviewer: User) -> None:

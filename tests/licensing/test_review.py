@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from entities.models import Entity
 from entities.services import update_entity
+from lib.roles import Role
 from licensing import services
 from licensing.hits import screen_parties
 from licensing.models import Hit
-from tests.factories import make_entity, make_record
+from tests.factories import make_entity, make_record, make_user
 from tests.licensing.factories import make_application, party
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,9 @@ def test_approval_waits_until_every_hit_is_reviewed(sales: User, reviewer: User)
         services.decide(actor=reviewer, application=application, outcome="approved", rationale="Fine.")
     services.confirm_hit(actor=reviewer, hit=Hit.objects.get(), rationale="Same firm.")
     services.decide(actor=reviewer, application=application, outcome="approved", rationale="Case by case: civil.")
+    application.refresh_from_db()
+    assert application.status == "countersign"  # a confirmed hit: a second reviewer signs too
+    services.countersign(actor=make_user(Role.REVIEWER), application=application, agree=True)
     application.refresh_from_db()
     assert application.status == "approved"
 

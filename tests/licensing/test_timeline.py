@@ -6,10 +6,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from lib.roles import Role
 from licensing import services
 from licensing.models import Hit
 from licensing.timeline import build_timeline
-from tests.factories import make_entity
+from tests.factories import make_entity, make_user
 from tests.licensing.factories import application_data, make_application, party
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,8 @@ def reviewed_case(sales: User, reviewer: User) -> Any:
         rationale="Civil end use verified on site.",
         conditions="No re-export without consent.",
     )
+    # A confirmed hit: the approval needs a second reviewer's countersignature.
+    services.countersign(actor=make_user(Role.REVIEWER, username="second"), application=application, agree=True)
     return application
 
 
