@@ -23,7 +23,9 @@ def make_user(role: Role | None = None, *, username: str | None = None, password
         username=username or f"user{next(_counter)}", password=password, email="u@example.com"
     )
     if role is not None:
-        user.groups.add(Group.objects.get(name=role.value))
+        # get_or_create: a module-scoped fixture may make users before any test re-creates the
+        # groups a transactional test flushed (tests/conftest.py _roles_survive_flushes).
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     return user  # type: ignore[return-value]
 
 

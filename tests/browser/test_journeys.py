@@ -208,8 +208,9 @@ def test_journey_4_an_auditor_reads_the_timeline_exports_the_case_file_and_finds
     expect(page.get_by_role("region", name="Screening results")).to_contain_text("Why it matched")
     expect(page.get_by_role("region", name="Decision")).to_contain_text("Denied")
     assert _post_forms_other_than_log_out(page) == []
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+    # The PDF is rendered on the server (fonts included): give a loaded CI machine time.
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("link", name="Download PDF").click(timeout=60_000)
     pdf = Path(ARTIFACTS / f"journey_4_case_file_{application.reference}.pdf")
     download_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")

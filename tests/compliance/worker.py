@@ -129,7 +129,7 @@ class Worker:
         self.process = None
 
 
-def wait_for(predicate: Any, *, timeout: float = 20.0, every: float = 0.1, message: str = "condition") -> Any:
+def wait_for(predicate: Any, *, timeout: float = 60.0, every: float = 0.1, message: str = "condition") -> Any:
     """Poll until `predicate()` is truthy; returns its value."""
     deadline = time.monotonic() + timeout
     while True:

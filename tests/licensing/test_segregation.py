@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def seller_reviewer(db: None) -> User:
     """Someone who both sells and reviews: allowed, but never on their own requests."""
     user = make_user(Role.SALES, username="dual")
-    user.groups.add(Group.objects.get(name=Role.REVIEWER.value))
+    user.groups.add(Group.objects.get_or_create(name=Role.REVIEWER.value)[0])
     return user
 
 
