@@ -44,8 +44,7 @@ def test_an_admin_uploads_the_entity_list_on_the_import_page_and_it_succeeds(
     # Tasks run in-process: the upload answers once the import (and its re-screen) is over.
     with page.expect_navigation(url=re.compile(r"/entities/import/\d+/$"), timeout=600_000):
         page.get_by_role("button", name="Upload and import").click(timeout=600_000)
-    page.wait_for_selector("text=Imported", timeout=120_000)
-    expect(page.get_by_role("status").first).to_contain_text("as list version")
+    expect(page.get_by_role("status").first).to_contain_text("as list version", timeout=120_000)
     assert page.locator("text=Nothing was imported").count() == 0
     assert "database is locked" not in embedded.errors_logged()
 
