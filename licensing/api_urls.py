@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/", api.ApplicationListView.as_view(), name="api-applications"),
     path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-application"),
     path("applications/<int:pk>/submit/", api.SubmitView.as_view(), name="api-application-submit"),
+    path("applications/<int:pk>/copy/", api.CopyView.as_view(), name="api-application-copy"),
     path("applications/<int:pk>/withdraw/", api.WithdrawView.as_view(), name="api-application-withdraw"),
     path("applications/<int:pk>/assign/", api.AssignView.as_view(), name="api-application-assign"),
     path("applications/<int:pk>/decision/", api.DecisionView.as_view(), name="api-application-decision"),

@@ -217,6 +217,51 @@ def update_draft(*, actor: User, application: Application, data: ApplicationData
 
 
 @transaction.atomic
+def copy_application(*, actor: User, source: Application) -> Application:
+    """Start a new draft from an earlier request: header, parties and items, not its documents.
+
+    Any request the Sales user may read can be copied (their own, today); the copy is theirs, a
+    draft, screened afresh when they submit it. Documents stay with the request they supported:
+    an end-user statement for one deal is not evidence for the next.
+    """
+    if not has_role(actor, Role.SALES):
+        raise PermissionDenied("Only Sales users file licence requests.")
+    if not Application.objects.for_user(actor).filter(pk=source.pk).exists():
+        raise PermissionDenied("You may only copy a request you can read.")
+    data = ApplicationData(
+        type=source.type,
+        destination_country=source.destination_country,
+        end_use=source.end_use,
+        additional_info=source.additional_info,
+        parties=tuple(
+            PartyData(role=p.role, name=p.name, address=p.address, country=p.country)
+            for p in source.parties.order_by("pk")
+        ),
+        items=tuple(
+            ItemData(
+                eccn=i.eccn,
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                unit=i.unit,
+                model=i.model,
+                manufacturer=i.manufacturer,
+                reasons_for_control=i.reasons_for_control,
+            )
+            for i in source.items.order_by("pk")
+        ),
+    )
+    _check_limits(data)
+    application = Application(applicant=actor)
+    _apply_header(application, data)
+    reason = f"Draft copied from {source.reference}"
+    _insert_numbered(application, prefix="LR", field_name="reference", actor=actor, reason=reason)
+    _write_children(application, data, actor=actor, reason=reason)
+    _save(application, actor, "Total value computed", update_fields=["total_value", "updated_at"])
+    return application
+
+
+@transaction.atomic
 def add_document(*, actor: User, application: Application, upload: UploadedFile) -> Document:
     """Attach a supporting document to a draft (type and size limits on the model field).
 

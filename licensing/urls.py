@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/copy/", views.copy, name="copy"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/assign/", views.assign, name="assign"),

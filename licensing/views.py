@@ -31,6 +31,7 @@ from licensing.forms import (
     RationaleForm,
     WithdrawForm,
     application_data,
+    place_errors,
 )
 from licensing.models import Application, Document, Hit
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
@@ -111,7 +112,7 @@ def _form_page(request: HttpRequest, application: Application | None) -> HttpRes
             messages.error(request, exc.message)
             return redirect("licensing:detail", pk=instance.pk)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            place_errors(exc, form, parties, items)
         else:
             messages.success(request, f"Draft {saved.reference} saved.")
             return redirect("licensing:detail", pk=saved.pk)
@@ -138,6 +139,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, application)
 
 
+@require_POST
+@role_required(Role.SALES)
+def copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft made from any request the user may read; they review it before saving again."""
+    source = _visible(request, pk)
+    draft = services.copy_application(actor=_user(request), source=source)
+    messages.success(request, f"Draft {draft.reference} copied from {source.reference}: check it and save.")
+    return redirect("licensing:edit", pk=draft.pk)
+
+
 @login_required
 def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = None) -> HttpResponse:
     application = _visible(request, pk)
@@ -162,6 +173,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "may_review": may_review and application.is_open,
         "own_request_reviewer": has_role(user, Role.REVIEWER) and application.applicant_id == user.pk,
         "can_edit": is_owner and application.can(Action.EDIT),
+        "can_copy": has_role(user, Role.SALES),
         "can_submit": is_owner and application.can(Action.SUBMIT),
         "can_withdraw": is_owner and application.can(Action.WITHDRAW),
         "can_assign": may_review and application.can(Action.ASSIGN) and application.assigned_to_id != user.pk,
