@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from licensing import api
+from licensing import api, catalogue_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/", api.ApplicationListView.as_view(), name="api-applications"),
@@ -15,6 +15,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/<int:pk>/documents/", api.DocumentListView.as_view(), name="api-application-documents"),
     path("applications/<int:pk>/documents/<int:doc>/", api.DocumentView.as_view(), name="api-application-document"),
     path("applications/<int:pk>/history/", api.HistoryView.as_view(), name="api-application-history"),
+    path("address-book/", catalogue_api.AddressBookView.as_view(), name="api-address-book"),
+    path("address-book/<int:pk>/", catalogue_api.AddressEntryView.as_view(), name="api-address-entry"),
+    path("products/", catalogue_api.ProductListView.as_view(), name="api-products"),
+    path("products/<int:pk>/", catalogue_api.ProductView.as_view(), name="api-product"),
+    path("products/<int:pk>/confirm/", catalogue_api.ProductConfirmView.as_view(), name="api-product-confirm"),
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
     path("hits/<int:pk>/acknowledge/", api.HitAcknowledgeView.as_view(), name="api-hit-acknowledge"),

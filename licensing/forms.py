@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, LineItem, Party
+from licensing.models import DOCUMENT_EXTENSIONS, AddressBookEntry, Application, Decision, LineItem, Party, Product
 from licensing.services import ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -45,8 +45,9 @@ ITEM_FIELDS = ("eccn", "description", "model", "quantity", "unit", "unit_price",
 class LineItemForm(forms.ModelForm):
     class Meta:
         model = LineItem
-        fields = list(ITEM_FIELDS)
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        fields = [*ITEM_FIELDS, "product"]
+        # Set by the page script when a product is picked from the catalogue.
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "product": forms.HiddenInput()}
 
 
 # max_num and absolute_max bound what a posted TOTAL_FORMS can make the page build.
@@ -138,8 +139,38 @@ def application_data(
             for f in kept_forms(parties)
         ),
         items=tuple(
-            ItemData(id=f.instance.pk, **{k: f.cleaned_data.get(k, "") for k in ITEM_FIELDS}) for f in kept_forms(items)
+            ItemData(
+                id=f.instance.pk,
+                product_id=f.cleaned_data["product"].pk if f.cleaned_data.get("product") else None,
+                **{k: f.cleaned_data.get(k, "") for k in ITEM_FIELDS},
+            )
+            for f in kept_forms(items)
         ),
+    )
+
+
+class AddressEntryForm(forms.ModelForm):
+    class Meta:
+        model = AddressBookEntry
+        fields = ["name", "address", "country"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "country": country_select()}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["description", "model", "manufacturer", "eccn", "reasons_for_control"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ConfirmClassificationForm(forms.Form):
+    eccn = forms.CharField(label="Confirmed ECCN", max_length=32)
+    reasons_for_control = forms.CharField(label="Reasons for control", max_length=100, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="How it was classified: the ECCN's entry, a data sheet, a CCATS.",
     )
 
 

@@ -25,11 +25,11 @@ from compliance.index import get_index
 from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
-from licensing import emails
+from licensing import catalogue, emails
 from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
-from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party, Product
 from licensing.rules import may_flag, require_reviewer, require_sales_owner
 from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
 from licensing.validators import normalise_eccn
@@ -61,6 +61,8 @@ class ItemData:
     model: str = ""
     manufacturer: str = ""
     reasons_for_control: str = ""
+    # The catalogue product the row was picked from: its values are copied, the link is kept.
+    product_id: int | None = None
     id: int | None = None
 
 
@@ -182,6 +184,7 @@ def _write_children(application: Application, data: ApplicationData, *, actor: U
         for pk, obj in existing.items():
             if pk not in keep:
                 _delete(obj, actor, reason)
+    catalogue.remember_parties(actor=actor, parties=((p.name, p.address, p.country) for p in application.parties.all()))
     application.total_value = sum(
         (item.total for item in LineItem.objects.filter(application=application)), start=Decimal("0")
     )
@@ -247,6 +250,7 @@ def copy_application(*, actor: User, source: Application) -> Application:
                 model=i.model,
                 manufacturer=i.manufacturer,
                 reasons_for_control=i.reasons_for_control,
+                product_id=i.product_id,
             )
             for i in source.items.order_by("pk")
         ),
@@ -393,8 +397,14 @@ def submit(*, actor: User, application: Application) -> Application:
     application.determination = compute_determination(application).as_dict()
     _save(application, actor, "Submitted")
     found = hit_services.screen_parties(parties=application.parties.all(), actor=system_user())
-    if found:
-        flag_cases(actor=system_user(), reasons={application.pk: f"{found} screening hit(s) to review"}, hold=False)
+    flags = [f"{found} screening hit(s) to review"] if found else []
+    differing = catalogue.mismatches(application)
+    if differing:
+        flags.append(
+            f"{len(differing)} item(s) with an ECCN that differs from the catalogue's confirmed classification"
+        )
+    if flags:
+        flag_cases(actor=system_user(), reasons={application.pk: "; ".join(flags)}, hold=False)
         application.refresh_from_db()
     return application
 
@@ -614,3 +624,32 @@ def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
         _save(licence, actor, f"Expired: valid until {licence.valid_until}")
         expired.append(licence.pk)
     return expired
+
+
+@transaction.atomic
+def confirm_classification(
+    *, actor: User, product: Product, eccn: str, reasons_for_control: str, note: str = ""
+) -> Product:
+    """A reviewer or Compliance admin confirms a product's ECCN and reasons for control.
+
+    The confirmation is attributed (who, when, a note, in the product's history). Open requests
+    whose items were picked from this product with another ECCN are flagged for their reviewer.
+    """
+    if not catalogue.may_confirm_classification(actor):
+        raise PermissionDenied("Only reviewers and Compliance admins confirm a classification.")
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    product.eccn = normalise_eccn(eccn)
+    product.reasons_for_control = " ".join(reasons_for_control.split()).upper()
+    product.classification = Product.Classification.CONFIRMED
+    product.classified_by = actor
+    product.classified_at = timezone.now()
+    product.classification_note = note.strip()
+    _full_clean(product, exclude=["created_by", "classified_by"])
+    attribute(product, actor, f"Classification confirmed: {product.eccn}")
+    product.save()
+    differing = LineItem.objects.filter(product=product).exclude(eccn=product.eccn).values("application_id")
+    undecided = Application.objects.undecided().filter(pk__in=differing).values_list("pk", flat=True)
+    reasons = {pk: catalogue.mismatch_reason(product) for pk in undecided}
+    if reasons:
+        flag_cases(actor=actor, reasons=reasons, hold=False)
+    return product

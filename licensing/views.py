@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from lib.permissions import role_required
 from lib.roles import Role, has_role
-from licensing import services
+from licensing import catalogue, services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
@@ -164,6 +164,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "application": application,
         "parties": application.parties.all(),
         "items": application.items.all(),
+        "classifications": catalogue.classifications(application),
         "documents": application.documents.all(),
         "hits": hits,
         "decision": getattr(application, "decision", None) if application.is_decided else None,

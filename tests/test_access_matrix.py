@@ -38,6 +38,11 @@ ONLY_REVIEWER = frozenset({REVIEWER})
 ONLY_ADMIN = frozenset({ADMIN})
 ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
 OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
+# The address book and catalogue are shared by all Sales users (no owner); readers read them.
+CATALOGUE_READERS = READERS | ANY_SALES
+ADDRESS_EDITORS = ANY_SALES | {ADMIN}
+CATALOGUE_EDITORS = ANY_SALES | {REVIEWER, ADMIN}
+CLASSIFIERS = frozenset({REVIEWER, ADMIN})
 
 
 @dataclass
@@ -53,6 +58,7 @@ class World:
     batch: Any
     rescreen: Any
     import_job: Any
+    product: Any
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,16 @@ def _entity(w: World) -> dict[str, Any]:
 
 def _batch(w: World) -> dict[str, Any]:
     return {"pk": w.batch.pk}
+
+
+def _address(w: World) -> dict[str, Any]:
+    from licensing.models import AddressBookEntry
+
+    return {"pk": AddressBookEntry.objects.order_by("pk").values_list("pk", flat=True)[0]}
+
+
+def _product(w: World) -> dict[str, Any]:
+    return {"pk": w.product.pk}
 
 
 def _hit(w: World) -> dict[str, Any]:
@@ -149,6 +165,13 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
+    # The address book and the product catalogue (issue 16).
+    "licensing:address_book": [page("GET", CATALOGUE_READERS)],
+    "licensing:address_edit": [page("GET", ADDRESS_EDITORS, _address), page("POST", ADDRESS_EDITORS, _address)],
+    "licensing:products": [page("GET", CATALOGUE_READERS)],
+    "licensing:product_create": [page("GET", CATALOGUE_EDITORS), page("POST", CATALOGUE_EDITORS)],
+    "licensing:product": [page("GET", CATALOGUE_READERS, _product), page("POST", CATALOGUE_EDITORS, _product)],
+    "licensing:product_confirm": [page("POST", CLASSIFIERS, _product)],
     # Screening and re-screening.
     "compliance:screen": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
     "compliance:batch": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
@@ -178,6 +201,11 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
     "api-application-documents": [api("GET", OWNER_AND_READERS, _app), api("POST", OWNER, _draft)],
     "api-application-document": [api("GET", OWNER_AND_READERS, _document), api("DELETE", OWNER, _draft_document)],
+    "api-address-book": [api("GET", CATALOGUE_READERS)],
+    "api-address-entry": [api("GET", CATALOGUE_READERS, _address), api("PATCH", ADDRESS_EDITORS, _address)],
+    "api-products": [api("GET", CATALOGUE_READERS), api("POST", CATALOGUE_EDITORS)],
+    "api-product": [api("GET", CATALOGUE_READERS, _product), api("PATCH", CATALOGUE_EDITORS, _product)],
+    "api-product-confirm": [api("POST", CLASSIFIERS, _product)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
@@ -264,7 +292,11 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
     import_job = ImportJob.objects.create(
         created_by=users[ADMIN], filename="list.csv", file=SimpleUploadedFile("list.csv", b"name\n"), dry_run=True
     )
+    from licensing.catalogue import ProductData, save_product
+
+    product = save_product(actor=sales, data=ProductData(description="Bench multimeter", eccn="EAR99"))
     return World(
+        product=product,
         users=users,
         import_job=import_job,
         submitted=submitted,

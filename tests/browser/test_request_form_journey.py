@@ -4,6 +4,7 @@ rows added and removed in the page, copying a request, and axe-core finding noth
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,9 +13,11 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from lib.roles import Role
+from licensing import catalogue, services
+from licensing.catalogue import ProductData
 from licensing.models import Application
 from tests.browser.conftest import ARTIFACTS, log_in
-from tests.factories import make_user
+from tests.factories import make_entity, make_user
 from tests.lib.cases import file_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,3 +105,97 @@ def test_a_salesperson_copies_an_earlier_request_into_a_new_draft(page: Page, sa
     expect(page.locator("#id_parties-0-name")).to_have_value("Maple Leaf Instruments Ltd")
     assert serious_violations(page) == []
     page.screenshot(path=str(ARTIFACTS / "request_form_copied_draft.png"), full_page=True)
+
+
+def test_a_salesperson_picks_a_party_and_a_confirmed_product_sees_the_live_warning_copies_and_submits(
+    page: Page, new_page: Callable[[], Page], sales: User
+) -> None:
+    admin = make_user(Role.COMPLIANCE_ADMIN, username="alex.admin")
+    reviewer = make_user(Role.REVIEWER, username="rita.reviewer")
+    make_entity(
+        "Huawei Technologies Co., Ltd.",
+        actor=admin,
+        aliases=("Huawei",),
+        country="CN",
+        license_policy="presumption_of_denial",
+        license_policy_text="Presumption of denial.",
+        source_name="Entity List (EL) - Bureau of Industry and Security",
+    )
+    # An earlier request put the purchaser in the address book; a reviewer confirmed the router.
+    file_request(sales, end_user="Pearl River Trading Co", country="CN", submit=False)
+    router = catalogue.save_product(
+        actor=sales,
+        data=ProductData(description="Enterprise router", model="RX-7", manufacturer="Acme Networks", eccn="5A992"),
+    )
+    services.confirm_classification(actor=reviewer, product=router, eccn="5A992.c", reasons_for_control="AT1")
+
+    log_in(page, sales)
+    page.goto("/licensing/new/")
+    page.select_option("#id_app-destination_country", "CN")
+    page.fill("#id_app-end_use", "Campus network for a telecoms customer")
+    # Party 1 from the address book, by keyboard: type, Enter to the first result, Enter to pick.
+    page.get_by_label("Find in the address book").first.focus()
+    page.keyboard.type("pearl")
+    expect(page.get_by_role("button", name=re.compile(r"^Use Pearl River Trading Co")).first).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_parties-0-name")).to_have_value("Pearl River Trading Co")
+    expect(page.locator("#id_parties-0-country")).to_have_value("CN")
+    expect(page.locator("#id_parties-0-role")).to_be_focused()
+    page.select_option("#id_parties-0-role", "purchaser")
+    # A listed end user: the warning appears after a pause, with why on demand, and never blocks.
+    page.select_option("#id_parties-1-role", "end_user")
+    page.select_option("#id_parties-1-country", "CN")
+    page.fill("#id_parties-1-name", "HUAWEI TECH CO LTD")
+    party_2 = page.get_by_role("group", name="Party 2")
+    warning = party_2.locator("[data-screening]")
+    expect(warning).to_contain_text(
+        "Possible match: Huawei Technologies Co., Ltd. on the Entity List (presumption of denial); "
+        "a reviewer will check it"
+    )
+    warning.get_by_text("Why this may match").click()
+    expect(warning).to_contain_text("with a score of")
+    page.screenshot(path=str(ARTIFACTS / "request_form_live_warning.png"), full_page=True)
+    # Item 1 from the catalogue: the confirmed router fills the row.
+    page.get_by_label("Find in the product catalogue").first.fill("router")
+    page.get_by_role("button", name=re.compile(r"^Use Enterprise router.*confirmed")).click()
+    expect(page.locator("#id_items-0-eccn")).to_have_value("5A992.c")
+    expect(page.locator("#id_items-0-model")).to_have_value("RX-7")
+    expect(page.get_by_role("group", name="Item 1")).to_contain_text(
+        "confirmed classification 5A992.c by rita.reviewer"
+    )
+    page.fill("#id_items-0-quantity", "20")
+    page.fill("#id_items-0-unit_price", "900")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".messages")).to_contain_text("saved")
+    draft = Application.objects.get(parties__name="HUAWEI TECH CO LTD")
+    assert draft.items.get().product == router
+
+    # Copy it, then submit the copy: the submit-time screening is the record.
+    page.get_by_role("button", name="Copy into a new draft").click()
+    expect(page.locator(".messages")).to_contain_text(f"copied from {draft.reference}")
+    expect(page.get_by_role("group", name="Item 1")).to_contain_text("confirmed classification 5A992.c")
+    page.get_by_role("link", name="Back to the request").click()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Submitted")
+    expect(page.get_by_role("heading", name=re.compile(r"Screening hits \(1\)"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Confirmed classification")
+    page.screenshot(path=str(ARTIFACTS / "request_form_copy_submitted.png"), full_page=True)
+
+
+def test_a_reviewer_confirms_a_products_classification(page: Page, sales: User) -> None:
+    reviewer = make_user(Role.REVIEWER, username="rita.reviewer")
+    product = catalogue.save_product(actor=sales, data=ProductData(description="Bench oscilloscope", eccn="3A992"))
+    log_in(page, reviewer)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
+    expect(page.get_by_role("row").filter(has_text="Bench oscilloscope")).to_contain_text("Self-classified")
+    page.get_by_role("link", name="Bench oscilloscope").click()
+    page.get_by_label("Confirmed ECCN").fill("3A992.a")
+    page.get_by_label("Note").fill("Checked against the data sheet: 3A992.a.")
+    page.get_by_role("button", name="Confirm classification").click()
+    expect(page.get_by_role("region", name=re.compile("Classification"))).to_contain_text("Confirmed by rita.reviewer")
+    expect(page.get_by_role("region", name="History")).to_contain_text("Classification confirmed: 3A992.a")
+    assert serious_violations(page) == []
+    product.refresh_from_db()
+    assert product.is_confirmed and product.classified_by == reviewer
