@@ -1,4 +1,11 @@
-"""Demo users (one per role) and a small hand-written sample list, for `make run`."""
+"""Demo users (one per role), a small hand-written sample list, and a living system for `make run`.
+
+Besides the users and the list, it files a dozen requests through the real services, as the
+demo users would, so the queue, the dashboards and the case pages show every state at first
+sight: drafts, submitted, in review, on hold after a list change, approved with a licence,
+denied, returned, withdrawn; hits cleared and confirmed; products in the catalogue, some with a
+confirmed classification, and the address book the requests filled. Run twice, it adds nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import AddressRecord, EntityRecord
 from entities.services import begin_version, finish_version, write_entity
 from lib.roles import Role
+from licensing.management.commands import _demo_cases as demo_cases
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential, printed on purpose
 DEMO_USERS: tuple[tuple[str, Role, bool], ...] = (
@@ -114,6 +122,7 @@ class Command(BaseCommand):
             if username == "admin":
                 admin = user
         self._seed_list(admin)
+        demo_cases.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo users (password for all: {DEMO_PASSWORD}):"))
         for username, role, _ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.value}")
