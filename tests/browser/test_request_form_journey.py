@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from lib.roles import Role
 from licensing import catalogue, services
 from licensing.catalogue import ProductData
-from licensing.models import Application
+from licensing.models import AddressBookEntry, Application
 from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories import make_entity, make_user
 from tests.lib.cases import file_request
@@ -199,3 +199,42 @@ def test_a_reviewer_confirms_a_products_classification(page: Page, sales: User) 
     assert serious_violations(page) == []
     product.refresh_from_db()
     assert product.is_confirmed and product.classified_by == reviewer
+
+
+PAGES_BY_ROLE = {
+    Role.SALES: [
+        "/licensing/new/",
+        "/licensing/{draft}/edit/",
+        "/licensing/products/",
+        "/licensing/products/new/",
+        "/licensing/products/{product}/",
+        "/licensing/address-book/",
+        "/licensing/address-book/{entry}/edit/",
+    ],
+    Role.REVIEWER: ["/licensing/products/", "/licensing/products/{product}/", "/licensing/{submitted}/"],
+    Role.COMPLIANCE_ADMIN: [
+        "/licensing/address-book/",
+        "/licensing/address-book/{entry}/edit/",
+        "/licensing/products/{product}/",
+    ],
+    Role.AUDITOR: ["/licensing/products/", "/licensing/address-book/", "/licensing/{submitted}/"],
+}
+
+
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE), ids=[r.value for r in PAGES_BY_ROLE])
+def test_the_form_catalogue_and_address_book_pages_have_no_serious_accessibility_violations(
+    page: Page, sales: User, role: Role
+) -> None:
+    reviewer = make_user(Role.REVIEWER, username="rita.reviewer")
+    product = catalogue.save_product(actor=sales, data=ProductData(description="Enterprise router", eccn="5A992"))
+    services.confirm_classification(actor=reviewer, product=product, eccn="5A992", reasons_for_control="AT1")
+    draft = file_request(sales, submit=False)
+    submitted = file_request(sales)
+    entry = AddressBookEntry.objects.order_by("pk")[0]
+    ids = {"draft": draft.pk, "submitted": submitted.pk, "product": product.pk, "entry": entry.pk}
+    user = sales if role == Role.SALES else make_user(role, username=f"{role.value.lower().replace(' ', '.')}.user")
+    log_in(page, user)
+    for path in PAGES_BY_ROLE[role]:
+        page.goto(path.format(**ids))
+        expect(page.locator("h1")).to_be_visible()
+        assert serious_violations(page) == [], f"{path} as {role.value}"

@@ -4,6 +4,7 @@ classifications confirmed only by reviewers and admins, and a differing ECCN fla
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -163,3 +164,21 @@ def test_the_product_page_shows_the_classification_and_its_history(
     # Sales may edit the product but are offered no confirmation.
     assert "Confirm classification" not in page
     assert client_for(sales).post(reverse("licensing:product_confirm", args=[product.pk]), {}).status_code == 403
+
+
+def test_the_api_files_an_item_picked_from_the_catalogue_and_shows_its_product(sales: User) -> None:
+    product = make_product(sales)
+    body: dict[str, Any] = {
+        "type": "export",
+        "destination_country": "JP",
+        "end_use": "Hotel Wi-Fi.",
+        "parties": [{"role": "end_user", "name": "Fuji Hotels Group", "country": "JP", "address": "Tokyo"}],
+        "items": [
+            {"eccn": "5A992", "description": "Router", "quantity": "2", "unit_price": "600", "product_id": product.pk}
+        ],
+    }
+    response = api_for(sales).post("/api/v1/applications/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["items"][0]["product_id"] == product.pk
+    unknown = {**body, "items": [{**body["items"][0], "product_id": 999999}]}
+    assert api_for(sales).post("/api/v1/applications/", unknown, format="json").status_code == 400
