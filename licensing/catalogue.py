@@ -56,10 +56,15 @@ def address_key(*, name: str, country: str, address: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _words(query: str) -> list[str]:
+    # PostgreSQL refuses a NUL character in a query parameter: a typed one would be a 500.
+    return query[:MAX_QUERY].replace("\x00", " ").split()
+
+
 def search_address_book(query: str) -> QuerySet[AddressBookEntry]:
     """Entries whose name, country or address contain every word typed, best known first."""
     entries = AddressBookEntry.objects.all()
-    for word in query[:MAX_QUERY].split():
+    for word in _words(query):
         entries = entries.filter(Q(name__icontains=word) | Q(address__icontains=word) | Q(country__iexact=word))
     return entries.order_by("name", "country", "id")
 
@@ -67,7 +72,7 @@ def search_address_book(query: str) -> QuerySet[AddressBookEntry]:
 def search_products(query: str) -> QuerySet[Product]:
     """Products whose description, model, manufacturer or ECCN contain every word typed; confirmed first."""
     products = Product.objects.select_related("classified_by")
-    for word in query[:MAX_QUERY].split():
+    for word in _words(query):
         products = products.filter(
             Q(description__icontains=word)
             | Q(model__icontains=word)

@@ -182,3 +182,9 @@ def test_the_api_files_an_item_picked_from_the_catalogue_and_shows_its_product(s
     assert response.json()["items"][0]["product_id"] == product.pk
     unknown = {**body, "items": [{**body["items"][0], "product_id": 999999}]}
     assert api_for(sales).post("/api/v1/applications/", unknown, format="json").status_code == 400
+
+
+def test_a_search_with_a_nul_character_is_answered_rather_than_a_server_error(sales: User) -> None:
+    make_product(sales)
+    assert api_for(sales).get("/api/v1/products/", {"q": "router\x00"}).json()[0]["model"] == "RX-7"
+    assert api_for(sales).get("/api/v1/address-book/", {"q": "\x00"}).status_code == 200
