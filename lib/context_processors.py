@@ -25,6 +25,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Dashboard", "dashboard", ALL),
     NavItem("My requests", "licensing:mine", frozenset({Role.SALES})),
     NavItem("New request", "licensing:create", frozenset({Role.SALES})),
+    NavItem("Products", "licensing:products", ALL),
+    NavItem("Address book", "licensing:address_book", frozenset({Role.SALES, Role.COMPLIANCE_ADMIN, Role.AUDITOR})),
     NavItem("Review queue", "licensing:queue", frozenset({Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN})),
     NavItem("Screen a name", "compliance:screen", ALL),
     NavItem("Batch screening", "compliance:batch", ALL),

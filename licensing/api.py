@@ -153,6 +153,18 @@ class SubmitView(ApplicationAPIView):
         return self.represent(pk)
 
 
+class CopyView(ApplicationAPIView):
+    """Start a new draft from a request you may read: its header, parties and items."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(request=None, responses={201: ApplicationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        draft = services.copy_application(actor=acting_user(request), source=self.get_application(pk))
+        return self.represent(draft.pk, status_code=status.HTTP_201_CREATED)
+
+
 class WithdrawView(ApplicationAPIView):
     permission_classes = [HasRole]
     write_roles = (Role.SALES,)

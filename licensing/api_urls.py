@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from licensing import api
+from licensing import api, catalogue_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/", api.ApplicationListView.as_view(), name="api-applications"),
     path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-application"),
     path("applications/<int:pk>/submit/", api.SubmitView.as_view(), name="api-application-submit"),
+    path("applications/<int:pk>/copy/", api.CopyView.as_view(), name="api-application-copy"),
     path("applications/<int:pk>/withdraw/", api.WithdrawView.as_view(), name="api-application-withdraw"),
     path("applications/<int:pk>/assign/", api.AssignView.as_view(), name="api-application-assign"),
     path("applications/<int:pk>/decision/", api.DecisionView.as_view(), name="api-application-decision"),
@@ -20,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/<int:pk>/notes/", api.NoteListView.as_view(), name="api-application-notes"),
     path("questions/<int:pk>/reply/", api.QuestionReplyView.as_view(), name="api-question-reply"),
     path("questions/<int:pk>/withdraw/", api.QuestionWithdrawView.as_view(), name="api-question-withdraw"),
+    path("address-book/", catalogue_api.AddressBookView.as_view(), name="api-address-book"),
+    path("address-book/<int:pk>/", catalogue_api.AddressEntryView.as_view(), name="api-address-entry"),
+    path("products/", catalogue_api.ProductListView.as_view(), name="api-products"),
+    path("products/<int:pk>/", catalogue_api.ProductView.as_view(), name="api-product"),
+    path("products/<int:pk>/confirm/", catalogue_api.ProductConfirmView.as_view(), name="api-product-confirm"),
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
     path("hits/<int:pk>/reverse/", api.HitReverseView.as_view(), name="api-hit-reverse"),

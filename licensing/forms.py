@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
+    AddressBookEntry,
     Application,
     Decision,
     LineItem,
     Party,
+    Product,
     RememberedClearance,
     SignOffPolicy,
 )
@@ -55,8 +59,9 @@ ITEM_FIELDS = ("eccn", "description", "model", "quantity", "unit", "unit_price",
 class LineItemForm(forms.ModelForm):
     class Meta:
         model = LineItem
-        fields = list(ITEM_FIELDS)
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        fields = [*ITEM_FIELDS, "product"]
+        # Set by the page script when a product is picked from the catalogue.
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "product": forms.HiddenInput()}
 
 
 # max_num and absolute_max bound what a posted TOTAL_FORMS can make the page build.
@@ -65,7 +70,8 @@ PartyFormSet = inlineformset_factory(
     Party,
     form=PartyForm,
     formset=BaseInlineFormSet,
-    extra=2,
+    # Blank rows for a browser without scripts; the page script adds and removes rows.
+    extra=3,
     can_delete=True,
     max_num=MAX_PARTIES,
     absolute_max=MAX_PARTIES,
@@ -84,12 +90,46 @@ LineItemFormSet = inlineformset_factory(
 )
 
 
-def _kept(formset: BaseInlineFormSet[Any, Any, Any]) -> list[Any]:
+def kept_forms(formset: BaseInlineFormSet[Any, Any, Any]) -> list[Any]:
+    """The rows that become the request's parties or items, in order (blank and deleted ones left out)."""
     return [
         form
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE") and (form.instance.pk or form.has_changed())
     ]
+
+
+ROW_ERROR = re.compile(r"^(?P<label>parties|items)\[(?P<position>\d+)\]\.(?P<field>\w+)$")
+
+
+def place_errors(
+    exc: ValidationError,
+    form: ApplicationForm,
+    parties: BaseInlineFormSet[Any, Any, Any],
+    items: BaseInlineFormSet[Any, Any, Any],
+) -> None:
+    """Put the services' refusals beside the fields they concern.
+
+    The services name a row by its position among the rows kept (`items[1].quantity`); that is
+    the n-th row of `kept_forms`, whatever blank or removed rows sit between them on the page.
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    rows = {"parties": kept_forms(parties), "items": kept_forms(items)}
+    for key, errors in exc.error_dict.items():
+        match = ROW_ERROR.match(key)
+        if match:
+            kept = rows[match["label"]]
+            position = int(match["position"])
+            if position < len(kept):
+                row = kept[position]
+                row.add_error(match["field"] if match["field"] in row.fields else None, errors)
+                continue
+        if key in form.fields:
+            form.add_error(key, errors)
+        else:
+            form.add_error(None, errors)
 
 
 def application_data(
@@ -113,11 +153,41 @@ def application_data(
                 nationalities=f.cleaned_data.get("nationalities", ""),
                 id_numbers=f.cleaned_data.get("id_numbers", ""),
             )
-            for f in _kept(parties)
+            for f in kept_forms(parties)
         ),
         items=tuple(
-            ItemData(id=f.instance.pk, **{k: f.cleaned_data.get(k, "") for k in ITEM_FIELDS}) for f in _kept(items)
+            ItemData(
+                id=f.instance.pk,
+                product_id=f.cleaned_data["product"].pk if f.cleaned_data.get("product") else None,
+                **{k: f.cleaned_data.get(k, "") for k in ITEM_FIELDS},
+            )
+            for f in kept_forms(items)
         ),
+    )
+
+
+class AddressEntryForm(forms.ModelForm):
+    class Meta:
+        model = AddressBookEntry
+        fields = ["name", "address", "country"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "country": country_select()}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["description", "model", "manufacturer", "eccn", "reasons_for_control"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ConfirmClassificationForm(forms.Form):
+    eccn = forms.CharField(label="Confirmed ECCN", max_length=32)
+    reasons_for_control = forms.CharField(label="Reasons for control", max_length=100, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="How it was classified: the ECCN's entry, a data sheet, a CCATS.",
     )
 
 

@@ -248,8 +248,80 @@ class Party(models.Model):
         return person or None
 
 
+class AddressBookEntry(models.Model):
+    """A party as Sales have used it on a request, to pick instead of retype.
+
+    Shared by every Sales user (there are no teams). A request keeps its own copy of each party:
+    picking an entry copies its values into the row, so editing the entry later never changes a
+    request already filed.
+    """
+
+    name = models.CharField(max_length=300)
+    address = models.TextField(blank=True, max_length=MAX_ADDRESS)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166 two-letter code.")
+    # Casefolded name, country and address: the same party typed twice is one entry.
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "country", "id"]
+        verbose_name_plural = "address book entries"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+
+class Product(models.Model):
+    """A product in the catalogue, classified once and picked into line items.
+
+    Sales classify a product themselves ("self-classified"); a reviewer or Compliance admin
+    confirms the classification, and who confirmed it and when is kept with its history. A change
+    to the ECCN or the reasons for control undoes a confirmation: it was of the old values.
+    """
+
+    class Classification(models.TextChoices):
+        SELF_CLASSIFIED = "self_classified", "Self-classified"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    description = models.TextField(max_length=MAX_DESCRIPTION)
+    model = models.CharField(max_length=200, blank=True)
+    manufacturer = models.CharField(max_length=200, blank=True)
+    eccn = models.CharField("ECCN", max_length=32, validators=[validate_eccn], help_text="e.g. 5A002, 3A991 or EAR99.")
+    reasons_for_control = models.CharField(
+        max_length=100, blank=True, validators=[validate_reasons], help_text="e.g. “NS1 AT1”."
+    )
+    classification = models.CharField(
+        max_length=16, choices=Classification.choices, default=Classification.SELF_CLASSIFIED
+    )
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    classified_at = models.DateTimeField(null=True, blank=True)
+    classification_note = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["description", "model", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description[:60]} {self.model}".strip()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.classification == Product.Classification.CONFIRMED
+
+
 class LineItem(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    # The catalogue product the row was picked from, if any: its values are copied into the row,
+    # and the case page compares the row's ECCN with the product's confirmed one.
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="line_items")
     eccn = models.CharField("ECCN", max_length=32, validators=[validate_eccn], help_text="e.g. 5A002, 3A991 or EAR99.")
     description = models.TextField(max_length=MAX_DESCRIPTION)
     model = models.CharField(max_length=200, blank=True)

@@ -40,11 +40,17 @@ class PartySerializer(serializers.ModelSerializer[Party]):
 
 class LineItemSerializer(serializers.ModelSerializer[LineItem]):
     id = serializers.IntegerField(required=False, help_text="Give the id to keep (update) an existing item.")
+    product_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The catalogue product the item was picked from; the case compares its ECCN with a confirmed one.",
+    )
 
     class Meta:
         model = LineItem
         fields = [
             "id",
+            "product_id",
             "eccn",
             "description",
             "model",

@@ -29,7 +29,7 @@ from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
 from lib.workdays import working_days_between
-from licensing import clearances, emails
+from licensing import catalogue, clearances, emails
 from licensing import hits as hit_services
 from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
@@ -45,6 +45,7 @@ from licensing.models import (
     Licence,
     LineItem,
     Party,
+    Product,
     Question,
     RememberedClearance,
     SignOff,
@@ -101,6 +102,8 @@ class ItemData:
     model: str = ""
     manufacturer: str = ""
     reasons_for_control: str = ""
+    # The catalogue product the row was picked from: its values are copied, the link is kept.
+    product_id: int | None = None
     id: int | None = None
 
 
@@ -224,6 +227,7 @@ def _write_children(application: Application, data: ApplicationData, *, actor: U
         for pk, obj in existing.items():
             if pk not in keep:
                 _delete(obj, actor, reason)
+    catalogue.remember_parties(actor=actor, parties=((p.name, p.address, p.country) for p in application.parties.all()))
     application.total_value = sum(
         (item.total for item in LineItem.objects.filter(application=application)), start=Decimal("0")
     )
@@ -255,6 +259,52 @@ def update_draft(*, actor: User, application: Application, data: ApplicationData
     _full_clean(application, exclude=["applicant", "reference"])
     _write_children(application, data, actor=actor, reason="Draft edited")
     _save(application, actor, "Draft edited")
+    return application
+
+
+@transaction.atomic
+def copy_application(*, actor: User, source: Application) -> Application:
+    """Start a new draft from an earlier request: header, parties and items, not its documents.
+
+    Any request the Sales user may read can be copied (their own, today); the copy is theirs, a
+    draft, screened afresh when they submit it. Documents stay with the request they supported:
+    an end-user statement for one deal is not evidence for the next.
+    """
+    if not has_role(actor, Role.SALES):
+        raise PermissionDenied("Only Sales users file licence requests.")
+    if not Application.objects.for_user(actor).filter(pk=source.pk).exists():
+        raise PermissionDenied("You may only copy a request you can read.")
+    data = ApplicationData(
+        type=source.type,
+        destination_country=source.destination_country,
+        end_use=source.end_use,
+        additional_info=source.additional_info,
+        parties=tuple(
+            PartyData(role=p.role, name=p.name, address=p.address, country=p.country)
+            for p in source.parties.order_by("pk")
+        ),
+        items=tuple(
+            ItemData(
+                eccn=i.eccn,
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                unit=i.unit,
+                model=i.model,
+                manufacturer=i.manufacturer,
+                reasons_for_control=i.reasons_for_control,
+                product_id=i.product_id,
+            )
+            for i in source.items.order_by("pk")
+        ),
+    )
+    _check_limits(data)
+    application = Application(applicant=actor)
+    _apply_header(application, data)
+    reason = f"Draft copied from {source.reference}"
+    _insert_numbered(application, prefix="LR", field_name="reference", actor=actor, reason=reason)
+    _write_children(application, data, actor=actor, reason=reason)
+    _save(application, actor, "Total value computed", update_fields=["total_value", "updated_at"])
     return application
 
 
@@ -399,13 +449,21 @@ def submit(*, actor: User, application: Application) -> Application:
     _save(application, actor, "Submitted")
     found = hit_services.screen_parties(parties=application.parties.all(), actor=system_user())
     # Hits a remembered clearance cleared need no reviewer: the case is flagged for the rest.
+    flags: list[str] = []
     to_review = Hit.objects.filter(party__application=application, status=Hit.Status.OPEN).count() if found else 0
     if to_review:
         remembered = Hit.objects.filter(party__application=application, cleared_by__isnull=False).count()
         reason = f"{to_review} screening hit(s) to review"
         if remembered:
             reason += f" ({remembered} more cleared by remembered clearances)"
-        flag_cases(actor=system_user(), reasons={application.pk: reason}, hold=False)
+        flags.append(reason)
+    differing = catalogue.mismatches(application)
+    if differing:
+        flags.append(
+            f"{len(differing)} item(s) with an ECCN that differs from the catalogue's confirmed classification"
+        )
+    if flags:
+        flag_cases(actor=system_user(), reasons={application.pk: "; ".join(flags)}, hold=False)
         application.refresh_from_db()
     return application
 
@@ -1150,3 +1208,32 @@ def update_sign_off_policy(
     _full_clean(policy)
     _save(policy, actor, f"Sign-off rules changed: {reason}")
     return policy
+
+
+@transaction.atomic
+def confirm_classification(
+    *, actor: User, product: Product, eccn: str, reasons_for_control: str, note: str = ""
+) -> Product:
+    """A reviewer or Compliance admin confirms a product's ECCN and reasons for control.
+
+    The confirmation is attributed (who, when, a note, in the product's history). Open requests
+    whose items were picked from this product with another ECCN are flagged for their reviewer.
+    """
+    if not catalogue.may_confirm_classification(actor):
+        raise PermissionDenied("Only reviewers and Compliance admins confirm a classification.")
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    product.eccn = normalise_eccn(eccn)
+    product.reasons_for_control = " ".join(reasons_for_control.split()).upper()
+    product.classification = Product.Classification.CONFIRMED
+    product.classified_by = actor
+    product.classified_at = timezone.now()
+    product.classification_note = note.strip()
+    _full_clean(product, exclude=["created_by", "classified_by"])
+    attribute(product, actor, f"Classification confirmed: {product.eccn}")
+    product.save()
+    differing = LineItem.objects.filter(product=product).exclude(eccn=product.eccn).values("application_id")
+    undecided = Application.objects.undecided().filter(pk__in=differing).values_list("pk", flat=True)
+    reasons = {pk: catalogue.mismatch_reason(product) for pk in undecided}
+    if reasons:
+        flag_cases(actor=actor, reasons=reasons, hold=False)
+    return product

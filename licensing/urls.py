@@ -2,15 +2,22 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from licensing import exports, views
+from licensing import catalogue_views, exports, views
 
 app_name = "licensing"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.mine, name="mine"),
     path("new/", views.create, name="create"),
     path("queue/", views.queue, name="queue"),
+    path("address-book/", catalogue_views.address_book, name="address_book"),
+    path("address-book/<int:pk>/edit/", catalogue_views.address_edit, name="address_edit"),
+    path("products/", catalogue_views.products, name="products"),
+    path("products/new/", catalogue_views.product_create, name="product_create"),
+    path("products/<int:pk>/", catalogue_views.product, name="product"),
+    path("products/<int:pk>/confirm/", catalogue_views.product_confirm, name="product_confirm"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/copy/", views.copy, name="copy"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/assign/", views.assign, name="assign"),

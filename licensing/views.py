@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 from lib.errors import Conflict
 from lib.permissions import role_required
 from lib.roles import Role, has_role
+from licensing import catalogue, services
 from licensing import impact as impact_of
-from licensing import services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
@@ -46,6 +46,7 @@ from licensing.forms import (
     WithdrawForm,
     application_data,
     assessment_from_post,
+    place_errors,
 )
 from licensing.hits import earlier_verdicts
 from licensing.models import (
@@ -144,7 +145,7 @@ def _form_page(request: HttpRequest, application: Application | None) -> HttpRes
             messages.error(request, exc.message)
             return redirect("licensing:detail", pk=instance.pk)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            place_errors(exc, form, parties, items)
         else:
             messages.success(request, f"Draft {saved.reference} saved.")
             return redirect("licensing:detail", pk=saved.pk)
@@ -169,6 +170,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"A request that is {application.get_status_display().lower()} cannot be edited.")
         return redirect("licensing:detail", pk=pk)
     return _form_page(request, application)
+
+
+@require_POST
+@role_required(Role.SALES)
+def copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft made from any request the user may read; they review it before saving again."""
+    source = _visible(request, pk)
+    draft = services.copy_application(actor=_user(request), source=source)
+    messages.success(request, f"Draft {draft.reference} copied from {source.reference}: check it and save.")
+    return redirect("licensing:edit", pk=draft.pk)
 
 
 @login_required
@@ -199,6 +210,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "application": application,
         "parties": application.parties.all(),
         "items": application.items.all(),
+        "classifications": catalogue.classifications(application),
         "documents": application.documents.all(),
         "hits": hits,
         "hit_groups": list(hit_groups.items()),
@@ -230,6 +242,7 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         "may_review": may_review and application.is_open,
         "own_request_reviewer": has_role(user, Role.REVIEWER) and application.applicant_id == user.pk,
         "can_edit": is_owner and application.can(Action.EDIT),
+        "can_copy": has_role(user, Role.SALES),
         "can_submit": is_owner and application.can(Action.SUBMIT),
         "can_withdraw": is_owner and application.can(Action.WITHDRAW),
         "can_assign": may_review and application.can(Action.ASSIGN) and application.assigned_to_id != user.pk,

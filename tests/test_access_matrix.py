@@ -39,6 +39,11 @@ ONLY_ADMIN = frozenset({ADMIN})
 ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
 REVIEWER_ADMIN = frozenset({REVIEWER, ADMIN})
 OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
+# The address book and catalogue are shared by all Sales users (no owner); readers read them.
+CATALOGUE_READERS = READERS | ANY_SALES
+ADDRESS_EDITORS = ANY_SALES | {ADMIN}
+CATALOGUE_EDITORS = ANY_SALES | {REVIEWER, ADMIN}
+CLASSIFIERS = frozenset({REVIEWER, ADMIN})
 
 
 @dataclass
@@ -56,6 +61,7 @@ class World:
     import_job: Any
     clearance: Any  # remembered from another request's hit, so clearing ours is still possible
     question: Any  # a reviewer's open question on `submitted`
+    product: Any
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,16 @@ def _entity(w: World) -> dict[str, Any]:
 
 def _batch(w: World) -> dict[str, Any]:
     return {"pk": w.batch.pk}
+
+
+def _address(w: World) -> dict[str, Any]:
+    from licensing.models import AddressBookEntry
+
+    return {"pk": AddressBookEntry.objects.order_by("pk").values_list("pk", flat=True)[0]}
+
+
+def _product(w: World) -> dict[str, Any]:
+    return {"pk": w.product.pk}
 
 
 def _hit(w: World) -> dict[str, Any]:
@@ -159,6 +175,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:detail": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:edit": [page("GET", OWNER, _draft), page("POST", OWNER, _draft)],
     "licensing:submit": [page("POST", OWNER, _draft)],
+    "licensing:copy": [page("POST", OWNER, _app)],
     "licensing:withdraw": [page("POST", OWNER, _app)],
     "licensing:assign": [page("POST", ONLY_REVIEWER, _app)],
     "licensing:decide": [page("POST", ONLY_REVIEWER, _app)],
@@ -182,6 +199,13 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:hit_reverse": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
+    # The address book and the product catalogue (issue 16).
+    "licensing:address_book": [page("GET", CATALOGUE_READERS)],
+    "licensing:address_edit": [page("GET", ADDRESS_EDITORS, _address), page("POST", ADDRESS_EDITORS, _address)],
+    "licensing:products": [page("GET", CATALOGUE_READERS)],
+    "licensing:product_create": [page("GET", CATALOGUE_EDITORS), page("POST", CATALOGUE_EDITORS)],
+    "licensing:product": [page("GET", CATALOGUE_READERS, _product), page("POST", CATALOGUE_EDITORS, _product)],
+    "licensing:product_confirm": [page("POST", CLASSIFIERS, _product)],
     # Screening and re-screening.
     "compliance:screen": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
     "compliance:batch": [page("GET", SIGNED_IN), page("POST", SIGNED_IN)],
@@ -208,6 +232,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application": [api("GET", OWNER_AND_READERS, _app), api("PATCH", OWNER, _draft)],
     "api-application-submit": [api("POST", OWNER, _draft)],
     "api-application-withdraw": [api("POST", OWNER, _app)],
+    "api-application-copy": [api("POST", OWNER, _app)],
     "api-application-assign": [api("POST", ONLY_REVIEWER, _app)],
     "api-application-decision": [api("POST", ONLY_REVIEWER, _app)],
     "api-application-history": [api("GET", OWNER_AND_READERS, _app)],
@@ -219,6 +244,11 @@ MATRIX: dict[str, list[Rule]] = {
     "api-application-questions": [api("GET", OWNER_AND_READERS, _app), api("POST", ONLY_REVIEWER, _app)],
     "api-question-reply": [api("POST", OWNER, _question)],
     "api-question-withdraw": [api("POST", ONLY_REVIEWER, _question)],
+    "api-address-book": [api("GET", CATALOGUE_READERS)],
+    "api-address-entry": [api("GET", CATALOGUE_READERS, _address), api("PATCH", ADDRESS_EDITORS, _address)],
+    "api-products": [api("GET", CATALOGUE_READERS), api("POST", CATALOGUE_EDITORS)],
+    "api-product": [api("GET", CATALOGUE_READERS, _product), api("PATCH", CATALOGUE_EDITORS, _product)],
+    "api-product-confirm": [api("POST", CLASSIFIERS, _product)],
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
@@ -320,7 +350,11 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
     import_job = ImportJob.objects.create(
         created_by=users[ADMIN], filename="list.csv", file=SimpleUploadedFile("list.csv", b"name\n"), dry_run=True
     )
+    from licensing.catalogue import ProductData, save_product
+
+    product = save_product(actor=sales, data=ProductData(description="Bench multimeter", eccn="EAR99"))
     return World(
+        product=product,
         users=users,
         import_job=import_job,
         clearance=clearance,

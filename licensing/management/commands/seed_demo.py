@@ -1,4 +1,11 @@
-"""Demo users (one per role) and a small hand-written sample list, for `make run`."""
+"""Demo users (one per role), a small hand-written sample list, and a living system for `make run`.
+
+Besides the users and the list, it files a dozen requests through the real services, as the
+demo users would, so the queue, the dashboards and the case pages show every state at first
+sight: drafts, submitted, in review, on hold after a list change, approved with a licence,
+denied, returned, withdrawn; hits cleared and confirmed; products in the catalogue, some with a
+confirmed classification, and the address book the requests filled. Run twice, it adds nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from entities.models import Entity, ListVersion, ListVersionChange
 from entities.records import AddressRecord, EntityRecord
 from entities.services import begin_version, finish_version, write_entity
 from lib.roles import Role
+from licensing.management.commands import _demo_cases as demo_cases
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential, printed on purpose
 DEMO_USERS: tuple[tuple[str, Role, bool], ...] = (
@@ -99,14 +107,20 @@ SAMPLE_LIST: tuple[EntityRecord, ...] = (
 
 
 class Command(BaseCommand):
-    help = "Create one demo user per role (password 'demo-password') and a small sample list."
+    help = (
+        "Create one demo user per role (password 'demo-password'), a small sample list, and a dozen "
+        "requests in every state."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user_model = get_user_model()
         admin = None
         for username, role, is_staff in DEMO_USERS:
-            user, _ = user_model.objects.get_or_create(username=username)
-            user.set_password(DEMO_PASSWORD)
+            user, created = user_model.objects.get_or_create(username=username)
+            # Hashing a password costs about as much as the rest of the seed: done once, when the
+            # user is made, so every later `make run` starts without re-hashing six of them.
+            if created or not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
             user.is_staff = is_staff
             user.email = f"{username}@example.com"
             user.save()
@@ -114,6 +128,7 @@ class Command(BaseCommand):
             if username == "admin":
                 admin = user
         self._seed_list(admin)
+        demo_cases.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo users (password for all: {DEMO_PASSWORD}):"))
         for username, role, _ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.value}")
