@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -355,6 +356,20 @@ def _trigram_alternative(index: Any, listed: list[Any], queries: list[str]) -> d
 # --- Driver --------------------------------------------------------------------------------------
 
 
+def _server_url(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def _recreate(url: str, database: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(_server_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
 def _child(database_url: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": database_url}
     out = subprocess.run(
@@ -381,8 +396,6 @@ def main() -> None:
     base_url = os.environ.get("DATABASE_URL", "")
     if not base_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (the benchmark creates its own databases there).")
-    from bench.import_list import _recreate, _server_url
-
     with tempfile.TemporaryDirectory(prefix="clearance-scale-") as folder:
         generated = Path(folder) / f"generated-{args.entities}.csv"
         start = time.perf_counter()
