@@ -643,12 +643,14 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     Names in one script are compared as written (folded): two Arabic names meet or not on
     their own letters, so folding to skeletons cannot make every "محمد" meet every other.
     """
-    result = _score_written(a, b)
-    if a.script is b.script or _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
-        return result
-    skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
+    if a.script is b.script or _writing(a.script) == _writing(b.script):
+        return _score_written(a, b)
     # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
     abjad = a.script in ABJAD_SCRIPTS or b.script in ABJAD_SCRIPTS
+    result = _NO_SCORE if abjad else _score_written(a, b)
+    if result.score >= SKELETON_CAP:
+        return result
+    skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
     for ra in _readings(a.raw):
         for rb in _readings(b.raw):
             trial = _NO_SCORE if abjad else _score_written(ra.romanised, rb.romanised)
