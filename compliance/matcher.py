@@ -335,6 +335,7 @@ class _Reading:
 _ARTICLES = frozenset({"al", "el", "ul", "ud", "ur", "ad", "ash", "an", "at", "az", "as"})
 
 ABJAD_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew"})
+_LATIN_LETTER = re.compile("[A-Za-z]")
 
 
 def _skeleton_prepared(form: str, words: tuple[str, ...], bones: tuple[str, ...], legal: tuple[str, ...]) -> _Prepared:
@@ -646,7 +647,10 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     if a.script is b.script or _writing(a.script) == _writing(b.script):
         return _score_written(a, b)
     # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
-    abjad = a.script in ABJAD_SCRIPTS or b.script in ABJAD_SCRIPTS
+    # (A name that also has Latin words, "El Harrachi (الحراشي)", is compared as written too.)
+    abjad = (a.script in ABJAD_SCRIPTS and not _LATIN_LETTER.search(a.raw)) or (
+        b.script in ABJAD_SCRIPTS and not _LATIN_LETTER.search(b.raw)
+    )
     result = _NO_SCORE if abjad else _score_written(a, b)
     if result.score >= SKELETON_CAP:
         return result
