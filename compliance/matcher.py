@@ -96,6 +96,13 @@ SKELETON_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew", "Thai", "Korean"})
 # A meeting of skeletons is strong evidence but never proof, since vowels and near consonants
 # are gone: it scores at most this, below an exact match, so a differing country still counts.
 SKELETON_CAP = 0.95
+# A skeleton of fewer consonants than this (articles left out) fits too many names to tell one
+# party by: "Baidu" and "فيض" (Faiz) are both "bt", "Hershey" and "الحراشي" both "hrs". Such a
+# meeting scores at most SHORT_SKELETON_CAP, which no country or address can lift to a match.
+SHORT_SKELETON = 4
+SHORT_SKELETON_CAP = 0.7
+# Index keys of skeletons are runs of at least this many consonants, for the same reason.
+MIN_SKELETON_KEY = 3
 
 # Words that join a name rather than identify it.
 PARTICLES = frozenset(
@@ -346,6 +353,7 @@ class _Reading:
 _ARTICLES = frozenset({"al", "el", "ul", "ud", "ur", "ad", "ash", "an", "at", "az", "as"})
 
 ABJAD_SCRIPTS = frozenset({"Arabic", "Persian", "Hebrew"})
+_LATIN_LETTER = re.compile("[A-Za-z]")
 
 
 def _skeleton_prepared(form: str, words: tuple[str, ...], bones: tuple[str, ...], legal: tuple[str, ...]) -> _Prepared:
@@ -395,14 +403,15 @@ def _skeleton_keys(words: Sequence[str], bones: Sequence[str]) -> set[str]:
     ("htyt" + "ar" + "r"): Latin spellings run the words together and assimilate the article.
     """
     kept = [bone for word, bone in zip(words, bones, strict=True) if word not in _ARTICLES]
-    keys = {"~" + bone for bone in kept if len(bone) >= 2}
+    keys = {"~" + bone for bone in kept if len(bone) >= MIN_SKELETON_KEY}
     for size in (2, 3):
         for i in range(len(kept) - size + 1):
             joined: list[str] = []
             for ch in "".join(kept[i : i + size]):
                 if not joined or joined[-1] != ch:
                     joined.append(ch)
-            keys.add("~" + "".join(joined))
+            if len(joined) >= MIN_SKELETON_KEY:
+                keys.add("~" + "".join(joined))
     return keys
 
 
@@ -653,20 +662,27 @@ def _score_names(a: _Prepared, b: _Prepared) -> _NameScore:
     Names in one script are compared as written (folded): two Arabic names meet or not on
     their own letters, so folding to skeletons cannot make every "محمد" meet every other.
     """
-    result = _score_written(a, b)
-    if a.script is b.script or _writing(a.script) == _writing(b.script) or result.score >= SKELETON_CAP:
+    if a.script is b.script or _writing(a.script) == _writing(b.script):
+        return _score_written(a, b)
+    # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
+    # (A name that also has Latin words, "El Harrachi (الحراشي)", is compared as written too.)
+    abjad = (a.script in ABJAD_SCRIPTS and not _LATIN_LETTER.search(a.raw)) or (
+        b.script in ABJAD_SCRIPTS and not _LATIN_LETTER.search(b.raw)
+    )
+    result = _NO_SCORE if abjad else _score_written(a, b)
+    if result.score >= SKELETON_CAP:
         return result
     skeletons = a.script in SKELETON_SCRIPTS or b.script in SKELETON_SCRIPTS
-    # Arabic and Hebrew read letter by letter have no vowels to compare: only skeletons can meet.
-    abjad = a.script in ABJAD_SCRIPTS or b.script in ABJAD_SCRIPTS
     for ra in _readings(a.raw):
         for rb in _readings(b.raw):
             trial = _NO_SCORE if abjad else _score_written(ra.romanised, rb.romanised)
             method = "transliteration"
             if skeletons:
                 bare = _score_written(ra.skeleton, rb.skeleton)
-                if min(bare.score, SKELETON_CAP) > trial.score:
-                    bare.score = min(bare.score, SKELETON_CAP)
+                short = min(len(ra.skeleton.compact), len(rb.skeleton.compact)) < SHORT_SKELETON
+                cap = SHORT_SKELETON_CAP if short else SKELETON_CAP
+                if min(bare.score, cap) > trial.score:
+                    bare.score = min(bare.score, cap)
                     bare.exact = False
                     trial, method = bare, "consonant skeleton"
             if trial.score > result.score:
@@ -897,6 +913,8 @@ class Index:
 
     # How many names are scored in full per query; the rest cannot reach a threshold.
     SHORTLIST = 30
+    # How many more names are scored that only meet the query across scripts.
+    CROSS_SHORTLIST = 10
     FUZZY_CUTOFF = 0.75
 
     def __init__(self, version: int | None = None) -> None:
@@ -1062,16 +1080,16 @@ class Index:
                 for name_id in ids:
                     cross[name_id] += len(key) * idf
         seen = set(shortlist)
-        return shortlist + [i for i in self._best(cross) if i not in seen]
+        return shortlist + [i for i in self._best(cross, self.CROSS_SHORTLIST) if i not in seen]
 
-    def _best(self, votes: dict[int, float]) -> list[int]:
-        if len(votes) <= self.SHORTLIST:
+    def _best(self, votes: dict[int, float], size: int = SHORTLIST) -> list[int]:
+        if len(votes) <= size:
             return list(votes)
         # Among names sharing the same words, prefer those with fewest other words: "Huawei
         # Technologies Co Ltd" before "Huawei Technologies Co Ltd Chengdu Research Institute".
         # (nlargest is sorted(..., reverse=True)[:n], ties in first-voted order, without the sort.)
         roots = self._roots
-        return heapq.nlargest(self.SHORTLIST, votes, key=lambda i: votes[i] / roots[i])
+        return heapq.nlargest(size, votes, key=lambda i: votes[i] / roots[i])
 
     def _name_hits(self, query: _Prepared, *, threshold: float) -> list[tuple[int, int, _NameScore]]:
         """(owner, name id, score) of each candidate's best name that could still reach threshold.

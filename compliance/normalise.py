@@ -830,7 +830,8 @@ def abjad_words(name: str) -> tuple[tuple[str, str], ...]:
     out = []
     for word in re.findall(r"\w+", text):
         reading = "".join(_TOKEN.findall(romanise(word)[0]))
-        bones = abjad_skeleton(word, persian=script == "Persian")
+        # A Latin word inside ("El Harrachi (الحراشي)") is reduced as Latin.
+        bones = abjad_skeleton(word, persian=script == "Persian") if script_of(word) else skeleton(reading)
         if reading and bones:
             out.append((reading, bones))
     return tuple(out)

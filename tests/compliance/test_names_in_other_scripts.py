@@ -109,3 +109,14 @@ def test_the_screening_page_shows_the_readings_that_met(
     assert "HAMDULLAH SUNANI" in page
     assert "Read across scripts (Persian ↔ Latin, consonant skeleton)" in page
     assert "“hmd al lh snny” [hmt ar r sn] met “hamdullah sunani” [hmtr sn]" in page
+
+
+def test_a_short_skeleton_is_too_little_to_match_a_company_to_a_person() -> None:
+    # "Baidu" and "فيض" (Faiz) are both "bt"; "Hershey" and "الحراشي" (al-Harrashi) both "hrs".
+    index = Index.build([Candidate(key=1, name="فيض", countries=("AF",)), Candidate(key=2, name="الحراشي")])
+    for company in ("Baidu, Inc.", "BYD Company Limited", "The Hershey Company", "Mattel, Inc."):
+        assert index.search(company, country="AF", threshold=DEFAULT_THRESHOLD) == []
+
+
+def test_a_listed_name_written_in_both_scripts_still_meets_its_latin_part() -> None:
+    assert score_pair("El Harrachi", "El Harrachi (الحراشي)")[0] >= DEFAULT_THRESHOLD
