@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.mine, name="mine"),
     path("new/", views.create, name="create"),
     path("queue/", views.queue, name="queue"),
+    path("queue/assign/", views.bulk_assign, name="bulk_assign"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/submit/", views.submit, name="submit"),
