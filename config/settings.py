@@ -315,6 +315,9 @@ LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # Public holidays that do not count as working days (ISO dates, comma-separated).
 HOLIDAYS = envlist("HOLIDAYS", [])
+# The internal review target of a request, in working days from submission (the clock stops
+# while a question waits for the applicant).
+REVIEW_TARGET_WORKING_DAYS = envint("REVIEW_TARGET_WORKING_DAYS", 20)
 # An unanswered question to the applicant is reminded after this many working days (and again
 # after as many more); checked daily by beat.
 QUESTION_REMINDER_WORKING_DAYS = envint("QUESTION_REMINDER_WORKING_DAYS", 5)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,6 +42,7 @@ from licensing.models import (
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
+    AssignCasesSerializer,
     CaseNoteSerializer,
     ClearInputSerializer,
     CountersignInputSerializer,
@@ -542,3 +545,25 @@ class SignOffPolicyView(APIView):
             reason=data.get("reason", ""),
         )
         return Response(SignOffPolicySerializer(policy).data)
+
+
+class AssignCasesView(APIView):
+    """A Compliance admin assigns (or reassigns) one or many cases to a reviewer, all or none."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(request=AssignCasesSerializer, responses=ApplicationSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        body = AssignCasesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = body.validated_data["applications"]
+        applications = list(visible_applications(request).filter(pk__in=ids))
+        if len(applications) != len(set(ids)):
+            raise NotFound("Some of these requests do not exist.")
+        reviewer = User.objects.filter(username=body.validated_data["reviewer"]).first()
+        if reviewer is None:
+            raise ValidationError({"reviewer": ["No such user."]})
+        services.assign_cases(actor=acting_user(request), applications=applications, reviewer=reviewer)
+        assigned = with_embedded(visible_applications(request).filter(pk__in=ids)).order_by("pk")
+        return Response(ApplicationSerializer(assigned, many=True).data)

@@ -6,6 +6,7 @@ from licensing import api, catalogue_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("applications/", api.ApplicationListView.as_view(), name="api-applications"),
+    path("applications/assign/", api.AssignCasesView.as_view(), name="api-applications-assign"),
     path("applications/<int:pk>/", api.ApplicationDetailView.as_view(), name="api-application"),
     path("applications/<int:pk>/submit/", api.SubmitView.as_view(), name="api-application-submit"),
     path("applications/<int:pk>/copy/", api.CopyView.as_view(), name="api-application-copy"),

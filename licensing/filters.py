@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from lib.roles import Role
 from licensing.models import Application, ApplicationQuerySet, Hit, Party
-from licensing.status import Status
+from licensing.status import OPEN_STATUSES, Status
 
 HITS_CHOICES = [
     ("open", "With open hits"),
@@ -25,6 +27,7 @@ ORDERING = (
     ("status", "status"),
     ("open_hit_count", "open_hits"),
     ("created_at", "created_at"),
+    ("target_date", "due"),
 )
 
 
@@ -64,6 +67,14 @@ class ApplicationFilter(django_filters.FilterSet):
     )
     assigned = django_filters.ChoiceFilter(
         choices=[("me", "Assigned to me"), ("nobody", "Unassigned")], method="filter_assigned", label="Assignment"
+    )
+    due = django_filters.ChoiceFilter(
+        choices=[("overdue", "Overdue"), ("week", "Due within 7 days")], method="filter_due", label="Due"
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        field_name="assigned_to",
+        queryset=User.objects.filter(groups__name=Role.REVIEWER.value, is_active=True).order_by("username"),
+        label="Assigned reviewer",
     )
     conversation = django_filters.ChoiceFilter(
         choices=[("reply", "Reply received"), ("awaiting", "Awaiting the applicant")],
@@ -111,4 +122,13 @@ class ApplicationFilter(django_filters.FilterSet):
             return queryset.filter(reply_received_at__isnull=False).exclude(status=Status.AWAITING_APPLICANT)
         if value == "awaiting":
             return queryset.filter(status=Status.AWAITING_APPLICANT)
+        return queryset
+
+    def filter_due(self, queryset: ApplicationQuerySet, name: str, value: str) -> QuerySet[Application]:
+        today = timezone.localdate()
+        running = queryset.exclude(status=Status.AWAITING_APPLICANT).filter(status__in=OPEN_STATUSES)
+        if value == "overdue":
+            return running.filter(target_date__lt=today)
+        if value == "week":
+            return running.filter(target_date__gte=today, target_date__lte=today + timedelta(days=7))
         return queryset

@@ -164,6 +164,10 @@ class Application(models.Model):
     # When the applicant last answered a question; the queue marks the case "reply received"
     # until the reviewer asks again or decides.
     reply_received_at = models.DateTimeField(null=True, blank=True)
+    # The review target: REVIEW_TARGET_WORKING_DAYS working days from submission, moved later by
+    # the working days the case waited for the applicant (the clock stops while a question is open).
+    target_date = models.DateField(null=True, blank=True, db_index=True)
+    clock_stopped_at = models.DateTimeField(null=True, blank=True)
     # The licence determination made at submit (and refreshed as hits are reviewed).
     determination = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -194,6 +198,16 @@ class Application(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its target date, undecided, and not waiting on the applicant (whose clock is stopped)."""
+        return (
+            self.target_date is not None
+            and self.status in OPEN_STATUSES
+            and self.status != Status.AWAITING_APPLICANT
+            and self.target_date < timezone.localdate()
+        )
 
 
 class Party(models.Model):

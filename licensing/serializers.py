@@ -232,6 +232,9 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     documents = DocumentSerializer(many=True, read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
     sign_offs = SignOffSerializer(many=True, read_only=True)
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text="Past its target date and not awaiting the applicant."
+    )
     decision = serializers.SerializerMethodField()
     licence = serializers.SerializerMethodField()
 
@@ -254,6 +257,8 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "attention_reason",
             "last_screened_version",
             "reply_received_at",
+            "target_date",
+            "is_overdue",
             "determination",
             "parties",
             "items",
@@ -376,6 +381,13 @@ class DecisionInputSerializer(serializers.Serializer[dict[str, Any]]):
         default=None,
         help_text="Required to approve over a presumption or policy of denial: the national-security assessment.",
     )
+
+
+class AssignCasesSerializer(serializers.Serializer[dict[str, Any]]):
+    applications = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=500
+    )
+    reviewer = serializers.CharField(max_length=150, help_text="The reviewer's username.")
 
 
 class CountersignInputSerializer(serializers.Serializer[dict[str, Any]]):

@@ -28,7 +28,7 @@ from lib.errors import Conflict
 from lib.history import attribute, save_with_history
 from lib.roles import Role, has_role
 from lib.users import system_user
-from lib.workdays import working_days_between
+from lib.workdays import add_working_days, working_days_between
 from licensing import catalogue, clearances, emails
 from licensing import hits as hit_services
 from licensing import validators as limits
@@ -444,6 +444,9 @@ def submit(*, actor: User, application: Application) -> Application:
     if errors:
         raise ValidationError(errors)
     application.submitted_at = timezone.now()
+    application.target_date = add_working_days(
+        timezone.localdate(application.submitted_at), settings.REVIEW_TARGET_WORKING_DAYS
+    )
     application.last_screened_version = get_index().version
     application.determination = compute_determination(application).as_dict()
     _save(application, actor, "Submitted")
@@ -850,8 +853,11 @@ def ask_question(*, actor: User, application: Application, text: str) -> Questio
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     require_reviewer(actor, application, doing="review")
+    clock_running = application.status != Status.AWAITING_APPLICANT
     application.transition(Action.ASK)
     text = _required_text(text, field="text", what="the question to the applicant")
+    if clock_running:
+        application.clock_stopped_at = timezone.now()
     question = Question(application=application, text=text, asked_by=actor, asked_at=timezone.now())
     _save(question, actor, "Question asked")
     application.reply_received_at = None
@@ -883,7 +889,19 @@ def _back_to_reviewer(application: Application, *, action: str, actor: User, rea
         _save(application, actor, reason)
         return
     application.transition(action)
+    restart_clock(application)
     _save(application, actor, f"{reason}: back in review")
+
+
+def restart_clock(application: Application, *, now: datetime | None = None) -> None:
+    """The case leaves "awaiting applicant": its target moves by the working days it waited."""
+    if application.clock_stopped_at is None:
+        return
+    today = timezone.localdate(now or timezone.now())
+    waited = working_days_between(timezone.localdate(application.clock_stopped_at), today)
+    if application.target_date is not None:
+        application.target_date = add_working_days(application.target_date, waited)
+    application.clock_stopped_at = None
 
 
 @transaction.atomic
@@ -1237,3 +1255,29 @@ def confirm_classification(
     if reasons:
         flag_cases(actor=actor, reasons=reasons, hold=False)
     return product
+
+
+def assign_cases(*, actor: User, applications: Sequence[Application], reviewer: User) -> list[Application]:
+    """A Compliance admin assigns (or reassigns) one or many cases to a reviewer, all or none.
+
+    The reviewer must be an active reviewer who did not file the case (segregation of duties);
+    each case moves through the status table's assign action, so a decided one is refused.
+    """
+    if not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only Compliance admins assign cases to reviewers.")
+    if not reviewer.is_active or not has_role(reviewer, Role.REVIEWER):
+        raise ValidationError({"reviewer": f"{reviewer.get_username()} is not an active reviewer."})
+    if not applications:
+        raise ValidationError({"applications": "Choose at least one case."})
+    locked = list(Application.objects.select_for_update().filter(pk__in=[a.pk for a in applications]).order_by("pk"))
+    for application in locked:
+        if application.applicant_id == reviewer.pk:
+            raise ValidationError(
+                {"reviewer": f"{reviewer.get_username()} filed {application.reference}: they cannot review it."}
+            )
+        application.transition(Action.ASSIGN)
+        previous = application.assigned_to_id
+        application.assigned_to = reviewer
+        verb = "Reassigned" if previous and previous != reviewer.pk else "Assigned"
+        _save(application, actor, f"{verb} to {reviewer.get_username()} by {actor.get_username()}")
+    return locked

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from licensing.models import (
@@ -60,15 +62,74 @@ def _actor(row: Any) -> str:
     return user.get_username() if user is not None else "system"
 
 
-def _changes(row: Any, prev: Any | None) -> list[dict[str, str]]:
+# Bookkeeping the system keeps to do its job: never shown as a change (the events say it in words).
+MACHINE_FIELDS = {"party_fingerprint", "entity_hash", "clock_stopped_at", "last_screened_version", "threshold"}
+# The reviewers' side of a case: not shown to the applicant.
+INTERNAL_FIELDS = {"needs_attention", "attention_reason", "assigned_to", "score", "matched_name", "list_version"}
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any] | None:
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a field the model no longer has
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def _value(model: type[models.Model], name: str, value: Any, users: dict[int, str]) -> str:
+    """A changed value as a person reads it: choice labels, usernames, yes/no."""
+    if value is None or value == "":
+        return ""
+    model_field = _field(model, name)
+    if model_field is None:
+        return str(value)
+    if model_field.choices:
+        return str(dict(model_field.choices).get(value, value))  # type: ignore[arg-type]
+    related = model_field.related_model
+    if model_field.is_relation and related is not None and related is get_user_model():
+        return users.get(int(value), str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    model_field = _field(model, name)
+    return str(model_field.verbose_name) if model_field is not None else name.replace("_", " ")
+
+
+def _changes(
+    model: type[models.Model], row: Any, prev: Any | None, *, internal: bool, users: dict[int, str]
+) -> list[dict[str, str]]:
     if prev is None or row.history_type != "~":
         return []
     delta = row.diff_against(prev)
+    hidden = NOISE_FIELDS | MACHINE_FIELDS | (set() if internal else INTERNAL_FIELDS)
     return [
-        {"field": c.field, "old": "" if c.old is None else str(c.old), "new": "" if c.new is None else str(c.new)}
+        {
+            "field": c.field,
+            "label": _label(model, c.field),
+            "old": _value(model, c.field, c.old, users),
+            "new": _value(model, c.field, c.new, users),
+        }
         for c in delta.changes
-        if c.field not in NOISE_FIELDS
+        if c.field not in hidden
     ]
+
+
+def _reason(reason: str, sentence: str) -> str:
+    if not sentence or sentence.lower() in reason.lower():
+        return reason
+    return f"{reason}. {sentence}" if reason else sentence
+
+
+def _screened_sentence(model: type[models.Model], row: Any, prev: Any | None) -> str:
+    """A re-screening stamp in words: "Screened again against list version 12"."""
+    if model is not Application or prev is None or row.last_screened_version == prev.last_screened_version:
+        return ""
+    if row.last_screened_version is None or prev.last_screened_version is None:
+        return ""  # the first screening is the submission's own
+    return f"Screened again against list version {row.last_screened_version}"
 
 
 def _subject(model: type[models.Model], row: Any) -> str:
@@ -152,6 +213,8 @@ def build_timeline(application: Application, *, internal: bool = False) -> list[
         (CaseNote, notes),
         (SignOff, SignOff.history.filter(application_id=app_id)),
     ]
+    assignees = Application.history.filter(id=app_id).values("assigned_to_id")
+    users = dict(get_user_model().objects.filter(pk__in=assignees).values_list("pk", "username"))
     events: list[TimelineEvent] = []
     for model, rows in querysets:
         previous: dict[int, Any] = {}
@@ -162,10 +225,14 @@ def build_timeline(application: Application, *, internal: bool = False) -> list[
                     actor=_actor(row),
                     subject=_subject(model, row),
                     action=ACTIONS.get(row.history_type, row.history_type),
-                    reason=row.history_change_reason or "",
+                    reason=_reason(
+                        row.history_change_reason or "", _screened_sentence(model, row, previous.get(row.id))
+                    ),
                     rationale=_rationale(model, row, previous.get(row.id)),
                     # A question's story is told in its words (rationale), not in field changes.
-                    changes=[] if model in (Question, CaseNote, SignOff) else _changes(row, previous.get(row.id)),
+                    changes=[]
+                    if model in (Question, CaseNote, SignOff)
+                    else _changes(model, row, previous.get(row.id), internal=internal, users=users),
                 )
             )
             previous[row.id] = row

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("products/new/", catalogue_views.product_create, name="product_create"),
     path("products/<int:pk>/", catalogue_views.product, name="product"),
     path("products/<int:pk>/confirm/", catalogue_views.product_confirm, name="product_confirm"),
+    path("queue/assign/", views.bulk_assign, name="bulk_assign"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/copy/", views.copy, name="copy"),

@@ -74,6 +74,7 @@ QUEUE_COLUMNS = (
     "total_value",
     "submitted_at",
     "reply_received_at",
+    "target_date",
     "applicant_id",
     "assigned_to_id",
     "applicant__username",
@@ -334,11 +335,45 @@ def queue(request: HttpRequest) -> HttpResponse:
     base = base.with_hit_counts().with_licence_status().select_related("applicant", "assigned_to").only(*QUEUE_COLUMNS)
     filterset = ApplicationFilter(params, queryset=base, request=request)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    may_assign = has_role(request.user, Role.COMPLIANCE_ADMIN)
+    reviewers = User.objects.filter(groups__name=Role.REVIEWER.value, is_active=True).order_by("username")
     return render(
         request,
         "licensing/queue.html",
-        {"filter": filterset, "page": page, "may_review": has_role(request.user, Role.REVIEWER)},
+        {
+            "filter": filterset,
+            "page": page,
+            "may_review": has_role(request.user, Role.REVIEWER),
+            "may_assign": may_assign,
+            "reviewers": reviewers if may_assign else [],
+        },
     )
+
+
+def _is_id(value: str) -> bool:
+    # Digits that fit the id column: anything else is not an id (and must not reach the database).
+    return value.isdigit() and len(value) <= 9
+
+
+@require_POST
+@role_required(Role.COMPLIANCE_ADMIN)
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """A Compliance admin assigns the ticked cases of the queue to one reviewer."""
+    ids = [int(pk) for pk in request.POST.getlist("applications")[:500] if _is_id(pk)]
+    raw = request.POST.get("reviewer", "")
+    reviewer = User.objects.filter(pk=int(raw)).first() if _is_id(raw) else None
+    back = request.POST.get("next") or ""
+    target = back if back.startswith("/") and not back.startswith("//") else None
+    if reviewer is None:
+        messages.error(request, "Choose a reviewer.")
+        return redirect(target or "licensing:queue")
+    applications = list(Application.objects.for_user(request.user).filter(pk__in=ids))
+    _attempt(
+        request,
+        lambda: services.assign_cases(actor=_user(request), applications=applications, reviewer=reviewer),
+        success=f"{len(applications)} case(s) assigned to {reviewer.get_username()}.",
+    )
+    return redirect(target or "licensing:queue")
 
 
 @require_POST
