@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 
 from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party
 
@@ -41,19 +43,65 @@ def _actor(row: Any) -> str:
 
 
 def _changes(row: Any, prev: Any | None) -> list[dict[str, str]]:
+    """Each changed field as a reader would say it: its label and both values in words
+    ("Assigned to: nobody → rita"), the raw field name kept for the API."""
     if prev is None or row.history_type != "~":
         return []
     delta = row.diff_against(prev)
+    model = row.instance_type
     return [
-        {"field": c.field, "old": "" if c.old is None else str(c.old), "new": "" if c.new is None else str(c.new)}
+        {
+            "field": c.field,
+            "label": _label(model, c.field),
+            "old": _in_words(model, c.field, c.old),
+            "new": _in_words(model, c.field, c.new),
+        }
         for c in delta.changes
         if c.field not in NOISE_FIELDS
     ]
 
 
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    label = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
+    return label[:1].upper() + label[1:]
+
+
+def _in_words(model: type[models.Model], name: str, value: Any) -> str:
+    """A stored value as the pages write it: yes/no, minutes not microseconds, people by name."""
+    if value is None or value == "":
+        return "—"
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            if timezone.is_aware(value)
+            else f"{value:%Y-%m-%d %H:%M}"
+        )
+    if field is not None and field.is_relation and field.related_model is not None:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        if related is None:
+            return f"#{value}"
+        if hasattr(related, "get_username"):
+            return str(related.get_username())
+        return str(related)
+    choices = dict(getattr(field, "choices", None) or ())
+    return str(choices.get(value, value))
+
+
 def _subject(model: type[models.Model], row: Any) -> str:
     if model is Application:
-        return f"Request {row.reference or row.id}"
+        # A draft has no reference yet; the request's story is told under the one it has now.
+        reference = row.reference or Application.objects.filter(pk=row.id).values_list("reference", flat=True).first()
+        return f"Request {reference}" if reference else "Draft request"
     if model is Party:
         return f"Party {row.name} ({row.get_role_display().lower()}, {row.country})"
     if model is LineItem:
