@@ -122,12 +122,35 @@ def _form_page(request: HttpRequest, application: Application | None) -> HttpRes
             form.add_error(None, exc)
         else:
             messages.success(request, f"Draft {saved.reference} saved.")
+            if application is not None and "attach" in request.POST:
+                # "Save the draft and attach": the document rides with the form, so nothing typed
+                # since the last save is lost to the upload.
+                _attach(request, application)
+                return _to_edit(application.pk, anchor="docs-heading")
             return redirect("licensing:detail", pk=saved.pk)
     return render(
         request,
         "licensing/form.html",
         {"form": form, "parties": parties, "items": items, "application": application, "document_form": DocumentForm()},
     )
+
+
+def _attach(request: HttpRequest, application: Application) -> None:
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Document: {error}")
+        return
+    _attempt(
+        request,
+        lambda: services.add_document(actor=_user(request), application=application, upload=form.cleaned_data["file"]),
+        success="Document attached.",
+    )
+
+
+def _to_edit(pk: int, *, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('licensing:edit', args=[pk])}#{anchor}")
 
 
 @role_required(Role.SALES)
