@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.mine, name="mine"),
     path("new/", views.create, name="create"),
     path("queue/", views.queue, name="queue"),
+    path("country-chart/", views.country_chart, name="country_chart"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/submit/", views.submit, name="submit"),

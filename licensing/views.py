@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Max
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from lib.permissions import role_required
 from lib.roles import Role, has_role
 from licensing import services
+from licensing.country_chart import SHIPPED_DATE, ChartFormatError, load_chart, read_chart
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
@@ -34,11 +36,13 @@ from licensing.forms import (
     application_data,
 )
 from licensing.hits import earlier_verdicts
-from licensing.models import Application, Document, Hit
+from licensing.models import Application, CountryChart, Document, Hit
 from licensing.status import OPEN_STATUSES, Action, IllegalTransition
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
+# A country chart file is 8 KB as a CSV, 26 KB as JSON.
+CHART_UPLOAD_MAX_BYTES = 1_000_000
 # What a queue row shows: fifty rows of the whole request and both users cost more to load
 # (JSON determinations, timestamps) than the page needs.
 QUEUE_COLUMNS = (
@@ -394,3 +398,38 @@ def hit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.acknowledge_hit, "acknowledged")
+
+
+@role_required(Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+def country_chart(request: HttpRequest) -> HttpResponse:
+    """The Commerce Country Chart in force, every load of it, and (admins) loading a newer one."""
+    may_load = has_role(request.user, Role.COMPLIANCE_ADMIN)
+    if request.method == "POST":
+        if not may_load:
+            raise PermissionDenied("Only Compliance admins load the country chart.")
+        upload = request.FILES.get("file")
+        if upload is None or (upload.size or 0) > CHART_UPLOAD_MAX_BYTES:
+            messages.error(request, "Choose the chart file (the matrix CSV or the JSON parse, at most 1 MB).")
+            return redirect("licensing:country_chart")
+        try:
+            rows = read_chart(upload.read().decode("utf-8-sig"), name=upload.name or "chart.csv")
+        except (ChartFormatError, UnicodeDecodeError) as exc:
+            messages.error(request, f"Nothing was loaded: {exc}")
+            return redirect("licensing:country_chart")
+        added, changed = load_chart(actor=_user(request), rows=rows, source=upload.name or "upload")
+        messages.success(
+            request,
+            f"Country chart loaded from {upload.name}: {len(rows)} countries, {added} added, {changed} changed.",
+        )
+        return redirect("licensing:country_chart")
+    loads = (
+        CountryChart.history.values("history_change_reason", "history_user__username", "source")  # type: ignore[attr-defined]
+        .annotate(at=Max("history_date"), rows=Count("history_id"))
+        .order_by("-at")[:20]
+    )
+    charts = CountryChart.objects.all()
+    return render(
+        request,
+        "licensing/country_chart.html",
+        {"charts": charts, "loads": loads, "may_load": may_load, "shipped_date": SHIPPED_DATE},
+    )
