@@ -8,7 +8,6 @@ workstation's cache does not keep a case file.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from io import BytesIO
@@ -30,34 +29,50 @@ from licensing.timeline import build_timeline
 ALL_ROLES = tuple(Role)
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+def why_in_words(explanation: dict[str, Any] | None) -> str:
+    """Why a hit matched, as one sentence a reader can check: the names compared, the words that
+    paired up, and what the country and address did to the score."""
+    e = explanation or {}
+    if not e:
+        return "No explanation was recorded."
+    alias = " (an alias)" if e.get("matched_is_alias") else ""
+    parts = [f"“{e.get('query_normalised', e.get('query', ''))}” against “{e.get('matched_normalised', '')}”{alias}"]
+    pairs = [
+        f"{t['query']} ~ {t['name']}" + ("" if float(t.get("score", 1)) >= 0.999 else f" ({float(t['score']):.2f})")
+        for t in e.get("token_matches") or []
+    ]
+    if pairs:
+        parts.append("words paired: " + ", ".join(pairs))
+    left = e.get("unmatched_query_tokens") or []
+    if left:
+        parts.append("unpaired: " + ", ".join(left))
+    country = e.get("country") or {}
+    if isinstance(country, dict) and country.get("note"):
+        parts.append(f"country: {country['note']}")
+    address = e.get("address") or {}
+    if isinstance(address, dict) and address.get("shared_words"):
+        parts.append("address shares " + ", ".join(address["shared_words"]))
+    return "; ".join(parts) + "."
 
 
-def explanation_lines(explanation: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """A matcher explanation (or a determination) as readable label/value pairs.
-
-    Lists of words read as "a; b", anything nested as compact JSON, so nothing is left out.
-    """
-    lines: list[tuple[str, str]] = []
-    explanation = explanation or {}
-    for key, value in explanation.items():
-        if f"{key}_label" in explanation:
-            continue  # a coded value prints as its words, under its own name
-        if key.endswith("_label") and key.removesuffix("_label") in explanation:
-            key = key.removesuffix("_label")
-        if value is None or value == "":
-            text = "—"
-        elif isinstance(value, str):
-            text = value
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            text = "; ".join(value) or "—"
-        elif isinstance(value, bool):
-            text = "yes" if value else "no"
-        else:
-            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        lines.append((_label(key), text))
-    return lines
+def _timeline_for_the_record(application: Application, *, internal: bool) -> list[dict[str, Any]]:
+    """The timeline as the case file prints it: each rationale once (the event's reason already
+    quotes it), and a hit's field-by-field changes left to the hit's own line above."""
+    rows = []
+    for event in build_timeline(application, internal=internal):
+        is_hit = event.subject.startswith("Hit:")
+        rationale = "" if event.rationale and event.rationale in event.reason else event.rationale
+        rows.append(
+            {
+                "when": event.when,
+                "actor": event.actor,
+                "what": f"{event.subject} {event.action}",
+                "reason": event.reason,
+                "rationale": rationale,
+                "changes": [] if is_hit else event.changes,
+            }
+        )
+    return rows
 
 
 def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
@@ -91,11 +106,11 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             .select_related("asked_by", "replied_by")
             .prefetch_related("documents")
         ),
-        "hits": [{"hit": hit, "lines": explanation_lines(hit.explanation)} for hit in hits],
+        "hits": [{"hit": hit, "why": why_in_words(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,
-        "timeline": build_timeline(application, internal=sees_internal(request.user)),
-        "determination": explanation_lines(application.determination),
+        "timeline": _timeline_for_the_record(application, internal=sees_internal(request.user)),
+        "determination": application.determination or {},
         "generated_at": timezone.now(),
         "generated_by": request.user,
     }

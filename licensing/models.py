@@ -658,8 +658,8 @@ class Licence(models.Model):
 class CountryChart(models.Model):
     """One row of the Commerce Country Chart (15 CFR 738 Supp. 1): the reasons marked with an X.
 
-    Loaded from a file by `manage.py load_country_chart`; the chart is third-party data and is
-    never shipped in the repository.
+    The chart of 2026-09-24 ships with Clearance and is loaded on migrate (`licensing.country_chart`);
+    a newer one is loaded by a Compliance admin in the browser or by `manage.py load_country_chart`.
     """
 
     country = models.CharField(max_length=2, primary_key=True)

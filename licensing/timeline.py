@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 
 from licensing.models import (
     Application,
@@ -90,6 +91,12 @@ def _value(model: type[models.Model], name: str, value: Any, users: dict[int, st
         return users.get(int(value), str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):  # to the minute, as the pages write times
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            if timezone.is_aware(value)
+            else f"{value:%Y-%m-%d %H:%M}"
+        )
     return str(value)
 
 
@@ -134,7 +141,9 @@ def _screened_sentence(model: type[models.Model], row: Any, prev: Any | None) ->
 
 def _subject(model: type[models.Model], row: Any) -> str:
     if model is Application:
-        return f"Request {row.reference or row.id}"
+        # A draft has no reference yet; the request's story is told under the one it has now.
+        reference = row.reference or Application.objects.filter(pk=row.id).values_list("reference", flat=True).first()
+        return f"Request {reference}" if reference else "Draft request"
     if model is Party:
         return f"Party {row.name} ({row.get_role_display().lower()}, {row.country})"
     if model is LineItem:

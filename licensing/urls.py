@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("products/<int:pk>/", catalogue_views.product, name="product"),
     path("products/<int:pk>/confirm/", catalogue_views.product_confirm, name="product_confirm"),
     path("queue/assign/", views.bulk_assign, name="bulk_assign"),
+    path("country-chart/", views.country_chart, name="country_chart"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/copy/", views.copy, name="copy"),

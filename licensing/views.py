@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from lib.permissions import role_required
 from lib.roles import Role, has_role
 from licensing import catalogue, services
 from licensing import impact as impact_of
+from licensing.country_chart import SHIPPED_DATE, ChartFormatError, load_chart, read_chart
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
@@ -52,6 +53,7 @@ from licensing.hits import earlier_verdicts
 from licensing.models import (
     Application,
     CaseNote,
+    CountryChart,
     Document,
     Hit,
     Question,
@@ -64,6 +66,8 @@ from licensing.status import OPEN_STATUSES, Action, IllegalTransition, Status
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
+# A country chart file is 8 KB as a CSV, 26 KB as JSON.
+CHART_UPLOAD_MAX_BYTES = 1_000_000
 # What a queue row shows: fifty rows of the whole request and both users cost more to load
 # (JSON determinations, timestamps) than the page needs.
 QUEUE_COLUMNS = (
@@ -149,12 +153,35 @@ def _form_page(request: HttpRequest, application: Application | None) -> HttpRes
             place_errors(exc, form, parties, items)
         else:
             messages.success(request, f"Draft {saved.reference} saved.")
+            if application is not None and "attach" in request.POST:
+                # "Save the draft and attach": the document rides with the form, so nothing typed
+                # since the last save is lost to the upload.
+                _attach(request, application)
+                return _to_edit(application.pk, anchor="docs-heading")
             return redirect("licensing:detail", pk=saved.pk)
     return render(
         request,
         "licensing/form.html",
         {"form": form, "parties": parties, "items": items, "application": application, "document_form": DocumentForm()},
     )
+
+
+def _attach(request: HttpRequest, application: Application) -> None:
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Document: {error}")
+        return
+    _attempt(
+        request,
+        lambda: services.add_document(actor=_user(request), application=application, upload=form.cleaned_data["file"]),
+        success="Document attached.",
+    )
+
+
+def _to_edit(pk: int, *, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('licensing:edit', args=[pk])}#{anchor}")
 
 
 @role_required(Role.SALES)
@@ -684,4 +711,39 @@ def sign_off_rules(request: HttpRequest) -> HttpResponse:
     history = policy.history.select_related("history_user").order_by("-history_date")[:50]
     return render(
         request, "licensing/sign_off_rules.html", {"form": form, "may_change": may_change, "history": history}
+    )
+
+
+@role_required(Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+def country_chart(request: HttpRequest) -> HttpResponse:
+    """The Commerce Country Chart in force, every load of it, and (admins) loading a newer one."""
+    may_load = has_role(request.user, Role.COMPLIANCE_ADMIN)
+    if request.method == "POST":
+        if not may_load:
+            raise PermissionDenied("Only Compliance admins load the country chart.")
+        upload = request.FILES.get("file")
+        if upload is None or (upload.size or 0) > CHART_UPLOAD_MAX_BYTES:
+            messages.error(request, "Choose the chart file (the matrix CSV or the JSON parse, at most 1 MB).")
+            return redirect("licensing:country_chart")
+        try:
+            rows = read_chart(upload.read().decode("utf-8-sig"), name=upload.name or "chart.csv")
+        except (ChartFormatError, UnicodeDecodeError) as exc:
+            messages.error(request, f"Nothing was loaded: {exc}")
+            return redirect("licensing:country_chart")
+        added, changed = load_chart(actor=_user(request), rows=rows, source=upload.name or "upload")
+        messages.success(
+            request,
+            f"Country chart loaded from {upload.name}: {len(rows)} countries, {added} added, {changed} changed.",
+        )
+        return redirect("licensing:country_chart")
+    loads = (
+        CountryChart.history.values("history_change_reason", "history_user__username", "source")  # type: ignore[attr-defined]
+        .annotate(at=Max("history_date"), rows=Count("history_id"))
+        .order_by("-at")[:20]
+    )
+    charts = CountryChart.objects.all()
+    return render(
+        request,
+        "licensing/country_chart.html",
+        {"charts": charts, "loads": loads, "may_load": may_load, "shipped_date": SHIPPED_DATE},
     )

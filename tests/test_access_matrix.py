@@ -171,6 +171,7 @@ MATRIX: dict[str, list[Rule]] = {
     # Licence requests: Sales their own, reviewers decide, auditors and admins read.
     "licensing:mine": [page("GET", ANY_SALES)],
     "licensing:create": [page("GET", ANY_SALES), page("POST", ANY_SALES)],
+    "licensing:country_chart": [page("GET", ADMIN_AUDITOR), page("POST", ONLY_ADMIN)],
     "licensing:queue": [page("GET", READERS)],
     "licensing:bulk_assign": [page("POST", ONLY_ADMIN)],
     "licensing:detail": [page("GET", OWNER_AND_READERS, _app)],

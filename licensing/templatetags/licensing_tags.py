@@ -67,7 +67,7 @@ def _licence_status(application: Application) -> str | None:
     # Lists annotate it (`with_licence_status`); a single request's page reads it once.
     if hasattr(application, "licence_status"):
         return application.licence_status  # type: ignore[no-any-return]
-    if not application.is_decided:
+    if application.pk is None or not application.is_decided:
         return None
     return Licence.objects.filter(application=application).values_list("status", flat=True).first()
 

@@ -140,7 +140,7 @@ def test_the_case_page_offers_acknowledgement_to_reviewers_only(
         assert action not in page
 
     response = client_for(reviewer).post(action, {"rationale": "Delisting checked."}, follow=True)
-    assert response.redirect_chain[-1][0] == url
+    assert response.redirect_chain[-1][0] == f"{url}#hit-{delisted.pk}", "back to the card just acknowledged"
     assert "Hit on Acme Rocket Works acknowledged." in response.content.decode()
     delisted.refresh_from_db()
     assert delisted.status == Hit.Status.ACKNOWLEDGED

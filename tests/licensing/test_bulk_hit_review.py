@@ -58,7 +58,7 @@ def test_a_reviewer_clears_three_hits_with_one_rationale_and_returns_to_the_hits
     page = client.get(reverse("licensing:detail", args=[case.pk])).content.decode()
     assert "3 hits cleared as false positives." in page
     assert page.index('id="hits-heading"') < page.index("3 hits cleared"), "shown where the reviewer is sent back to"
-    assert "Needs attention" not in page
+    assert 'role="status">Needs attention' not in page
 
 
 def test_one_bad_hit_in_a_bulk_verdict_changes_none_of_them(
