@@ -282,6 +282,11 @@ def detail(request: HttpRequest, pk: int, decision_form: DecisionForm | None = N
         if is_owner and application.can(Action.SUBMIT)
         else [],
     }
+    # Messages about hits are shown above the hits (where a reviewer is sent back to), the rest at
+    # the top; an empty list would leave an empty live region beside the real one.
+    notices = list(messages.get_messages(request))
+    context["page_messages"] = [m for m in notices if "hits" not in m.extra_tags]
+    context["hit_messages"] = [m for m in notices if "hits" in m.extra_tags]
     return render(request, "licensing/detail.html", context)
 
 
