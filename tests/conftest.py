@@ -145,3 +145,26 @@ def api_for(db: None) -> Callable[[User], APIClient]:
         return client
 
     return make
+
+
+# One Playwright and one Chromium per test process, shared by tests/browser and tests/embedded:
+# a second sync_playwright() in the same process would refuse to start inside the first's loop.
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    from tests.browser.conftest import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(reason=f"browser journeys need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -23,7 +23,6 @@ import pytest
 import requests
 
 # Chromium for the journeys (tests/browser/conftest.py launches Debian's, or skips with a reason).
-from tests.browser.conftest import browser, playwright_instance  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-password"  # seed_demo's documented demo credential
