@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -24,7 +24,7 @@ from entities.records import AddressRecord, EntityRecord
 from entities.services import begin_version, finish_version, write_entity
 from licensing import catalogue, services
 from licensing.catalogue import ProductData
-from licensing.models import Application, Hit, Product
+from licensing.models import Application, Hit, Product, SignOff
 from licensing.services import ApplicationData, ItemData, PartyData
 
 DEMO_SALES = ("sales", "sales2")
@@ -283,17 +283,38 @@ def _file(case: Case, users: dict[str, User], products: dict[str, Product]) -> A
                 review(actor=reviewer, hit=hit, rationale=case.rationale or "Same company as the list entry.")
         elif step in ("approve", "deny", "return"):
             outcome = {"approve": "approved", "deny": "denied", "return": "returned"}[step]
-            services.decide(
+            made = services.decide(
                 actor=reviewer,
                 application=application,
                 outcome=outcome,
                 rationale=case.rationale,
                 conditions=case.conditions,
                 override_reason=case.override,
+                assessment=_assessment(application, case) if step == "approve" and case.override else None,
             )
+            if isinstance(made, SignOff):
+                # The sign-off rules want a second pair of eyes: the other demo reviewer agrees.
+                services.countersign(actor=users["reviewer2"], application=application, agree=True)
         elif step == "withdraw":
             application = services.withdraw(actor=applicant, application=application, reason="Deal lost.")
     return application
+
+
+def _assessment(application: Application, case: Any) -> dict[str, Any]:
+    """The national-security assessment an override of a denial policy is approved on."""
+    return {
+        "items": [
+            {
+                "item": item.pk,
+                "reasons_for_control": item.reasons_for_control or "AT",
+                "relevance": "Anti-terrorism controls only; the item is sold commercially to any buyer.",
+            }
+            for item in application.items.all()
+        ],
+        "end_use": case.end_use,
+        "no_risk_to_national_security": True,
+        "grounds": case.override,
+    }
 
 
 def _list_change(admin: User) -> int | None:
@@ -315,7 +336,7 @@ def _list_change(admin: User) -> int | None:
 
 def seed(out: Writer) -> None:
     """File the demo requests once; a second run finds them and adds nothing."""
-    users = {u.username: u for u in User.objects.filter(username__in=["sales", "sales2", "reviewer", "admin"])}
+    users = {u.username: u for u in User.objects.filter(username__in=["sales", "sales2", "reviewer", "reviewer2", "admin"])}
     if Application.objects.filter(applicant__username__in=DEMO_SALES).exists():
         out.write("Demo requests already there.\n")
         return
