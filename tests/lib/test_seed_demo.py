@@ -81,6 +81,6 @@ def test_seed_demo_leaves_requests_in_every_state_with_hits_cleared_and_confirme
     assert Application.objects.filter(attention_reason__contains="confirmed classification").exists()
     assert AddressBookEntry.objects.count() >= 12
     printed = out.getvalue()
-    assert "Demo requests: 13 (" in printed
+    assert "Demo requests: 15 (" in printed
     assert "1 on hold" in printed and "2 approved" in printed
     assert "the re-screen put it on hold" in printed

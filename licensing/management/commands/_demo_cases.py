@@ -88,7 +88,9 @@ class Case:
     end_use: str
     parties: tuple[PartyData, ...]
     items: tuple[tuple[str, str, str], ...]  # (product key, quantity, unit price)
-    steps: tuple[str, ...] = ()  # submit, assign, clear, confirm, approve, deny, return, withdraw
+    # submit, assign, clear, confirm, ask, approve, approve_pending (left for the countersigner),
+    # deny, return, withdraw
+    steps: tuple[str, ...] = ()
     conditions: str = ""
     override: str = ""
     rationale: str = ""
@@ -211,6 +213,26 @@ CASES: tuple[Case, ...] = (
         rationale="Returned: describe the specific end use and the sites where the routers will run.",
     ),
     Case(
+        "Awaiting the applicant: a reviewer asked for the end-user statement",
+        "sales",
+        "SG",
+        "Network upgrade for a logistics warehouse.",
+        (_party("end_user", "Lion City Logistics Pte Ltd", "SG", "10 Changi South Lane, Singapore"),),
+        (("router", "12", "640.00"),),
+        steps=("submit", "assign", "ask"),
+        rationale="Please attach the signed end-user statement and say which sites the routers serve.",
+    ),
+    Case(
+        "Awaiting countersignature: a large order over the value threshold",
+        "sales2",
+        "DE",
+        "Test benches for an automotive supplier's quality lab.",
+        (_party("end_user", "Schwaben Prüftechnik GmbH", "DE", "Industriestraße 5, Stuttgart"),),
+        (("scope", "300", "4200.00"),),
+        steps=("submit", "assign", "approve_pending"),
+        rationale="Known customer; oscilloscopes for quality control; no party listed.",
+    ),
+    Case(
         "Withdrawn: deal lost",
         "sales",
         "MX",
@@ -281,8 +303,12 @@ def _file(case: Case, users: dict[str, User], products: dict[str, Product]) -> A
             review = services.clear_hit if step == "clear" else services.confirm_hit
             for hit in Hit.objects.filter(party__application=application, status=Hit.Status.OPEN):
                 review(actor=reviewer, hit=hit, rationale=case.rationale or "Same company as the list entry.")
-        elif step in ("approve", "deny", "return"):
-            outcome = {"approve": "approved", "deny": "denied", "return": "returned"}[step]
+        elif step == "ask":
+            services.ask_question(actor=reviewer, application=application, text=case.rationale)
+        elif step in ("approve", "approve_pending", "deny", "return"):
+            outcome = {"approve": "approved", "approve_pending": "approved", "deny": "denied", "return": "returned"}[
+                step
+            ]
             made = services.decide(
                 actor=reviewer,
                 application=application,
@@ -292,7 +318,7 @@ def _file(case: Case, users: dict[str, User], products: dict[str, Product]) -> A
                 override_reason=case.override,
                 assessment=_assessment(application, case) if step == "approve" and case.override else None,
             )
-            if isinstance(made, SignOff):
+            if isinstance(made, SignOff) and step == "approve":
                 # The sign-off rules want a second pair of eyes: the other demo reviewer agrees.
                 services.countersign(actor=users["reviewer2"], application=application, agree=True)
         elif step == "withdraw":
@@ -336,7 +362,8 @@ def _list_change(admin: User) -> int | None:
 
 def seed(out: Writer) -> None:
     """File the demo requests once; a second run finds them and adds nothing."""
-    users = {u.username: u for u in User.objects.filter(username__in=["sales", "sales2", "reviewer", "reviewer2", "admin"])}
+    names = ["sales", "sales2", "reviewer", "reviewer2", "admin"]
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
     if Application.objects.filter(applicant__username__in=DEMO_SALES).exists():
         out.write("Demo requests already there.\n")
         return
