@@ -23,9 +23,9 @@ from rest_framework.views import APIView
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
-from licensing import services
+from licensing import licences, services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit
+from licensing.models import Application, ApplicationQuerySet, Document, Hit, Licence, Shipment
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
@@ -33,10 +33,15 @@ from licensing.serializers import (
     DocumentSerializer,
     DocumentUploadSerializer,
     HitSerializer,
+    LicenceDetailSerializer,
     RationaleSerializer,
+    ReasonSerializer,
+    ShipmentInputSerializer,
+    ShipmentSerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
+from licensing.status import LicenceAction
 from licensing.timeline import build_timeline
 
 T = TypeVar("T")
@@ -264,3 +269,120 @@ class HitAcknowledgeView(HitReviewView):
     """Acknowledge a hit a list change resolved (entity delisted, or no longer matching), with a rationale."""
 
     service = staticmethod(services.acknowledge_hit)
+
+
+def visible_licences(request: Request) -> QuerySet[Licence]:
+    return Licence.objects.filter(application__in=Application.objects.for_user(request.user)).select_related(
+        "application__applicant"
+    )
+
+
+class LicenceListView(generics.ListAPIView[Licence]):
+    """The licences you may see (Sales: your own), with their balances."""
+
+    permission_classes = [HasRole]
+    serializer_class = LicenceDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Licence]:
+        return visible_licences(self.request).order_by("-issued_at", "-id")
+
+
+class LicenceAPIView(APIView):
+    def get_licence(self, pk: int) -> Licence:
+        return get_object_or_404(visible_licences(self.request), pk=pk)
+
+    def represent(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(LicenceDetailSerializer(self.get_licence(pk)).data, status=status_code)
+
+
+class LicenceDetailView(LicenceAPIView):
+    """A licence: its status and why, and per licensed line what is licensed, shipped and remaining."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=LicenceDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return self.represent(pk)
+
+
+class LicenceActionView(LicenceAPIView):
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+    action = LicenceAction.RELEASE
+
+    @extend_schema(request=ReasonSerializer, responses=LicenceDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        licence = self.get_licence(pk)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        licences.act(
+            actor=acting_user(request), licence=licence, action=self.action, reason=body.validated_data["reason"]
+        )
+        return self.represent(pk)
+
+
+class LicenceReleaseView(LicenceActionView):
+    """Release a held licence, with a reason, once every hit on its parties is reviewed (409 before)."""
+
+    action = LicenceAction.RELEASE
+
+
+class LicenceSuspendView(LicenceActionView):
+    """Suspend an active licence, with a reason: nothing ships under it until it is reinstated."""
+
+    action = LicenceAction.SUSPEND
+
+
+class LicenceReinstateView(LicenceActionView):
+    """Reinstate a suspended licence, with a reason."""
+
+    action = LicenceAction.REINSTATE
+
+
+class LicenceRevokeView(LicenceActionView):
+    """Revoke a licence, with a reason. Final."""
+
+    action = LicenceAction.REVOKE
+
+
+class LicenceShipmentsView(LicenceAPIView):
+    """GET the licence's ledger (shipments and reversals); POST a shipment (the licence holder).
+
+    A refused shipment records nothing: 409 when the licence is not active, 400 naming the field
+    otherwise (more than remains on a line, a consignee or item not on the licence, a date outside
+    the validity).
+    """
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(responses=ShipmentSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        shipments = self.get_licence(pk).shipments.select_related("recorded_by").prefetch_related("lines")
+        return Response(ShipmentSerializer(shipments, many=True).data)
+
+    @extend_schema(request=ShipmentInputSerializer, responses={201: ShipmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        licence = self.get_licence(pk)
+        body = ShipmentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        shipment = licences.record_shipment(actor=acting_user(request), licence=licence, data=body.to_data())
+        return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
+
+
+class ShipmentReverseView(APIView):
+    """Undo a mistaken shipment with a reversal entry, with a reason (the licence holder or a Compliance admin)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES, Role.COMPLIANCE_ADMIN)
+
+    @extend_schema(request=ReasonSerializer, responses={201: ShipmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        visible = Shipment.objects.filter(licence__in=visible_licences(request))
+        shipment = get_object_or_404(visible, pk=pk)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reversal = licences.reverse_shipment(
+            actor=acting_user(request), shipment=shipment, reason=body.validated_data["reason"]
+        )
+        return Response(ShipmentSerializer(reversal).data, status=status.HTTP_201_CREATED)

@@ -17,4 +17,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/clear/", api.HitClearView.as_view(), name="api-hit-clear"),
     path("hits/<int:pk>/confirm/", api.HitConfirmView.as_view(), name="api-hit-confirm"),
     path("hits/<int:pk>/acknowledge/", api.HitAcknowledgeView.as_view(), name="api-hit-acknowledge"),
+    path("licences/", api.LicenceListView.as_view(), name="api-licences"),
+    path("licences/<int:pk>/", api.LicenceDetailView.as_view(), name="api-licence"),
+    path("licences/<int:pk>/release/", api.LicenceReleaseView.as_view(), name="api-licence-release"),
+    path("licences/<int:pk>/suspend/", api.LicenceSuspendView.as_view(), name="api-licence-suspend"),
+    path("licences/<int:pk>/reinstate/", api.LicenceReinstateView.as_view(), name="api-licence-reinstate"),
+    path("licences/<int:pk>/revoke/", api.LicenceRevokeView.as_view(), name="api-licence-revoke"),
+    path("licences/<int:pk>/shipments/", api.LicenceShipmentsView.as_view(), name="api-licence-shipments"),
+    path("shipments/<int:pk>/reverse/", api.ShipmentReverseView.as_view(), name="api-shipment-reverse"),
 ]

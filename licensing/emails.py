@@ -72,3 +72,39 @@ def decision_made(decision: Decision) -> None:
             )
         ]
     )
+
+
+LICENCE_ACTIONS_DONE = {
+    "release": "released: shipping under it may resume",
+    "suspend": "suspended: nothing may ship under it until it is reinstated",
+    "reinstate": "reinstated: shipping under it may resume",
+    "revoke": "revoked: nothing may ship under it again",
+}
+
+
+def licence_changed(licence: Licence, *, action: str, reason: str, event: int) -> None:
+    """Tell the licence holder that an officer released, suspended, reinstated or revoked it, and why.
+
+    `event` (the licence's history row) makes the key unique per change, so a licence suspended,
+    reinstated and suspended again sends three e-mails, and a retried write sends one.
+    """
+    application = licence.application
+    applicant = application.applicant
+    done = LICENCE_ACTIONS_DONE.get(action, action)
+    body = "\n".join(
+        [
+            f"Licence {licence.number} (request {application.reference}) was {done}.",
+            "",
+            f"Reason: {reason}",
+        ]
+    )
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"licence-{action}:{licence.pk}:{event}",
+                subject=f"{licence.number}: licence {done.split(':')[0]}",
+                body=body,
+                recipients=[applicant.email] if applicant.email else [],
+            )
+        ]
+    )

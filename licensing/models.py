@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -21,6 +22,7 @@ from lib.roles import Role, has_role
 from licensing.status import (
     DECIDED_STATUSES,
     LICENCE_IN_FORCE,
+    LICENCE_SHIPPABLE,
     LICENCE_TRANSITIONS,
     OPEN_STATUSES,
     TRANSITIONS,
@@ -311,6 +313,8 @@ class Licence(models.Model):
     valid_until = models.DateField()
     conditions = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    # Why the licence last changed status, in full (history's change reason is cut to 100 characters).
+    status_reason = models.TextField(blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -322,6 +326,129 @@ class Licence(models.Model):
     def transition(self, action: str) -> str:
         self.status = next_status(LICENCE_TRANSITIONS, LicenceStatus, self.status, action, what="licence")
         return self.status
+
+    def can(self, action: str) -> bool:
+        return (self.status, action) in LICENCE_TRANSITIONS
+
+    @property
+    def shippable(self) -> bool:
+        return self.status in LICENCE_SHIPPABLE
+
+    def balances(self) -> list[LineBalance]:
+        """Per licensed line: what the licence allows, what has shipped (net of reversals), what is left."""
+        shipped = {
+            row["item_id"]: (row["quantity"], row["value"])
+            for row in ShipmentLine.objects.filter(shipment__licence=self)
+            .values("item_id")
+            .annotate(quantity=Sum("quantity"), value=Sum("value"))
+            .order_by()
+        }
+        return [
+            LineBalance(
+                item=item,
+                shipped_quantity=shipped.get(item.pk, (ZERO, ZERO))[0] or ZERO,
+                shipped_value=shipped.get(item.pk, (ZERO, ZERO))[1] or ZERO,
+            )
+            for item in LineItem.objects.filter(application_id=self.application_id).order_by("pk")
+        ]
+
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class LineBalance:
+    """One licensed line drawn down by shipments: the licence's balance is the list of these."""
+
+    item: LineItem
+    shipped_quantity: Decimal
+    shipped_value: Decimal
+
+    @property
+    def licensed_quantity(self) -> Decimal:
+        return self.item.quantity
+
+    @property
+    def licensed_value(self) -> Decimal:
+        return self.item.total
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return max(self.item.quantity - self.shipped_quantity, ZERO)
+
+    @property
+    def remaining_value(self) -> Decimal:
+        return max(self.item.total - self.shipped_value, ZERO)
+
+    @property
+    def used_up(self) -> bool:
+        """Nothing more can ship on this line: no units, or no value, left."""
+        return self.remaining_quantity <= 0 or self.remaining_value <= 0
+
+
+class LedgerIsAppendOnly(Exception):
+    """Raised when code tries to edit or delete a shipment: a mistake is undone by a reversal entry."""
+
+
+class AppendOnly(models.Model):
+    """A row that is written once and never changed or deleted (the shipment ledger)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise LedgerIsAppendOnly(f"{type(self).__name__} rows are append-only; record a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise LedgerIsAppendOnly(f"{type(self).__name__} rows are append-only and are never deleted.")
+
+
+class Shipment(AppendOnly):
+    """One entry in a licence's ledger: a shipment, or the reversal of one.
+
+    Records of shipments are kept with the licence (15 CFR 762); a mistaken entry is undone by
+    a reversal that names it and carries the same lines negated, never by an edit.
+    """
+
+    class Kind(models.TextChoices):
+        SHIPMENT = "shipment", "Shipment"
+        REVERSAL = "reversal", "Reversal"
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="shipments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SHIPMENT)
+    shipped_on = models.DateField()
+    reference = models.CharField(max_length=100, help_text="Order or invoice number.")
+    consignee = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    # A shipment is reversed at most once: the database refuses a second reversal.
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class ShipmentLine(AppendOnly):
+    """A quantity and value of one licensed line, shipped (positive) or given back by a reversal (negative)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["shipment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.item_id}"
 
 
 class CountryChart(models.Model):

@@ -3,6 +3,7 @@ rules (who may do what, which move is legal, what submit needs) live in licensin
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.validators import MaxLengthValidator
@@ -11,7 +12,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from licensing.models import DOCUMENT_EXTENSIONS, Application, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.licences import ShipmentData, ShipmentLineData
+from licensing.models import (
+    DOCUMENT_EXTENSIONS,
+    Application,
+    Decision,
+    Document,
+    Hit,
+    Licence,
+    LineBalance,
+    LineItem,
+    Party,
+    Shipment,
+    ShipmentLine,
+)
 from licensing.services import ApplicationData, ItemData, PartyData
 from licensing.validators import MAX_ITEMS, MAX_PARTIES, MAX_RATIONALE
 
@@ -264,3 +278,102 @@ class TimelineEventSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField()
     rationale = serializers.CharField()
     changes = serializers.ListField(child=serializers.DictField())
+
+
+class LineBalanceSerializer(serializers.Serializer[LineBalance]):
+    item = serializers.IntegerField(source="item.pk", help_text="The licensed line item's id.")
+    eccn = serializers.CharField(source="item.eccn")
+    description = serializers.CharField(source="item.description")
+    unit = serializers.CharField(source="item.unit")
+    licensed_quantity = serializers.DecimalField(max_digits=14, decimal_places=2)
+    shipped_quantity = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Net of reversals.")
+    remaining_quantity = serializers.DecimalField(max_digits=14, decimal_places=2)
+    licensed_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    shipped_value = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Net of reversals.")
+    remaining_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    used_up = serializers.BooleanField()
+
+
+class LicenceDetailSerializer(serializers.ModelSerializer[Licence]):
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    reference = serializers.CharField(source="application.reference", read_only=True)
+    balance = serializers.SerializerMethodField(help_text="Per licensed line: licensed, shipped, remaining.")
+
+    class Meta:
+        model = Licence
+        fields = [
+            "id",
+            "number",
+            "application",
+            "reference",
+            "status",
+            "status_reason",
+            "valid_from",
+            "valid_until",
+            "conditions",
+            "issued_at",
+            "balance",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LineBalanceSerializer(many=True))
+    def get_balance(self, obj: Licence) -> list[dict[str, Any]]:
+        return list(LineBalanceSerializer(obj.balances(), many=True).data)  # type: ignore[arg-type]
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer[ShipmentLine]):
+    class Meta:
+        model = ShipmentLine
+        fields = ["item", "quantity", "value"]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
+    recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "licence",
+            "kind",
+            "shipped_on",
+            "reference",
+            "consignee",
+            "reverses",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentLineInputSerializer(serializers.Serializer[dict[str, Any]]):
+    item = serializers.IntegerField(help_text="The id of a line item on the licence.")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+
+
+class ShipmentInputSerializer(serializers.Serializer[dict[str, Any]]):
+    shipped_on = serializers.DateField()
+    reference = serializers.CharField(max_length=100, help_text="Order or invoice number.")
+    consignee = serializers.IntegerField(help_text="The id of a party on the licence.")
+    lines = ShipmentLineInputSerializer(many=True, max_length=200)  # type: ignore[call-arg]
+
+    def to_data(self) -> ShipmentData:
+        data = self.validated_data
+        return ShipmentData(
+            shipped_on=data["shipped_on"],
+            reference=data["reference"],
+            consignee_id=data["consignee"],
+            lines=[
+                ShipmentLineData(item_id=line["item"], quantity=line["quantity"], value=line["value"])
+                for line in data["lines"]
+            ],
+        )
+
+
+class ReasonSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = _text()

@@ -31,7 +31,14 @@ from licensing import validators as limits
 from licensing.determination import Determination, ItemFacts, ListedFacts, determine
 from licensing.models import Application, CountryChart, Decision, Document, Hit, Licence, LineItem, Party
 from licensing.rules import may_flag, require_reviewer, require_sales_owner
-from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus
+from licensing.status import (
+    LICENCE_TRANSITIONS,
+    OUTCOME_ACTIONS,
+    Action,
+    IllegalTransition,
+    LicenceAction,
+    LicenceStatus,
+)
 from licensing.validators import normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
@@ -561,10 +568,15 @@ def flag_cases(*, actor: User, reasons: dict[int, str], hold: bool) -> None:
 
 @transaction.atomic
 def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
-    """Mark licences past their validity as expired (run daily by Celery beat); returns their ids."""
+    """Mark licences past their validity as expired (run daily by Celery beat); returns their ids.
+
+    Active, held and suspended licences all end on their last day; revoked and exhausted ones
+    have already ended.
+    """
     today = today or timezone.localdate()
     expired: list[int] = []
-    for licence in Licence.objects.select_for_update().filter(status=LicenceStatus.ACTIVE, valid_until__lt=today):
+    expirable = [status for (status, action) in LICENCE_TRANSITIONS if action == LicenceAction.EXPIRE]
+    for licence in Licence.objects.select_for_update().filter(status__in=expirable, valid_until__lt=today):
         licence.transition(LicenceAction.EXPIRE)
         _save(licence, actor, f"Expired: valid until {licence.valid_until}")
         expired.append(licence.pk)

@@ -13,9 +13,18 @@ from typing import Any
 
 from django.db import models
 
-from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party
+from licensing.models import Application, Decision, Document, Hit, Licence, LineItem, Party, Shipment
 
-NOISE_FIELDS = {"updated_at", "created_at", "total", "total_value", "determination", "explanation", "file"}
+NOISE_FIELDS = {
+    "updated_at",
+    "created_at",
+    "total",
+    "total_value",
+    "determination",
+    "explanation",
+    "file",
+    "status_reason",
+}
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -66,6 +75,8 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return f"Decision: {row.get_outcome_display().lower()}"
     if model is Licence:
         return f"Licence {row.number or row.id}"
+    if model is Shipment:
+        return f"{row.get_kind_display()} {row.reference} ({row.shipped_on})"
     return str(model._meta.verbose_name)
 
 
@@ -77,6 +88,10 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         if row.override_reason:
             parts.append(f"Override: {row.override_reason}")
         return "\n".join(parts)
+    if model is Licence and row.status_reason and (prev is None or prev.status != row.status):
+        return str(row.status_reason)
+    if model is Shipment:
+        return str(row.reason)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
@@ -95,6 +110,7 @@ def build_timeline(application: Application) -> list[TimelineEvent]:
         (Hit, Hit.history.filter(party_id__in=party_ids)),
         (Decision, Decision.history.filter(application_id=app_id)),
         (Licence, Licence.history.filter(application_id=app_id)),
+        (Shipment, Shipment.history.filter(licence__application_id=app_id)),
     ]
     events: list[TimelineEvent] = []
     for model, rows in querysets:

@@ -21,6 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/clear/", views.hit_clear, name="hit_clear"),
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
+    path("licences/<int:pk>/", views.licence, name="licence"),
+    path("licences/<int:pk>/shipments/", views.shipment_create, name="shipment_create"),
+    path("licences/<int:pk>/<str:action>/", views.licence_action, name="licence_action"),
+    path("shipments/<int:pk>/reverse/", views.shipment_reverse, name="shipment_reverse"),
     path("<int:pk>/case-file/", exports.case_file, name="case_file"),
     path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),
 ]

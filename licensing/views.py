@@ -14,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lib.permissions import role_required
 from lib.roles import Role, has_role
-from licensing import services
+from licensing import licences, services
 from licensing.filters import ApplicationFilter
 from licensing.forms import (
     ApplicationForm,
@@ -29,11 +30,13 @@ from licensing.forms import (
     LineItemFormSet,
     PartyFormSet,
     RationaleForm,
+    ReasonForm,
+    ShipmentForm,
     WithdrawForm,
     application_data,
 )
-from licensing.models import Application, Document, Hit
-from licensing.status import OPEN_STATUSES, Action, IllegalTransition
+from licensing.models import Application, Document, Hit, Licence, LineItem, Shipment
+from licensing.status import OPEN_STATUSES, Action, IllegalTransition, LicenceAction
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
@@ -327,3 +330,97 @@ def hit_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def hit_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_hit(request, pk, services.acknowledge_hit, "acknowledged")
+
+
+def _visible_licence(request: HttpRequest, pk: int) -> Licence:
+    queryset = Licence.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(queryset.select_related("application__applicant"), pk=pk)
+
+
+@login_required
+def licence(request: HttpRequest, pk: int, shipment_form: ShipmentForm | None = None) -> HttpResponse:
+    """A licence's page: its status and why, per line licensed, shipped and remaining, the ledger."""
+    found = _visible_licence(request, pk)
+    application = found.application
+    user = _user(request)
+    parties = list(application.parties.all())
+    balances = found.balances()
+    officer = has_role(user, Role.REVIEWER, Role.COMPLIANCE_ADMIN) and application.applicant_id != user.pk
+    holder = has_role(user, Role.SALES) and application.applicant_id == user.pk
+    shipments = list(
+        found.shipments.select_related("consignee", "recorded_by", "reverses").prefetch_related("lines__item")
+    )
+    reversed_ids = {s.reverses_id for s in shipments if s.reverses_id}
+    context = {
+        "licence": found,
+        "application": application,
+        "balances": balances,
+        "shipments": shipments,
+        "reversed_ids": reversed_ids,
+        "actions": [
+            (action, str(LicenceAction(action).label).capitalize())
+            for action in licences.OFFICER_ACTIONS
+            if officer and found.can(action)
+        ],
+        "waiting": licences.unreviewed_hits(application) if officer and found.can(LicenceAction.RELEASE) else [],
+        "may_ship": holder and found.shippable,
+        "may_reverse": holder or has_role(user, Role.COMPLIANCE_ADMIN),
+        "reason_form": ReasonForm(),
+        "shipment_form": shipment_form
+        or ShipmentForm(
+            parties=parties, items=[b.item for b in balances], initial={"shipped_on": timezone.localdate()}
+        ),
+    }
+    return render(request, "licensing/licence.html", context)
+
+
+@require_POST
+@role_required(Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+def licence_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    found = _visible_licence(request, pk)
+    if action not in licences.OFFICER_ACTIONS:
+        raise Http404("No such licence action.")
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: licences.act(actor=_user(request), licence=found, action=action, reason=reason),
+        success=f"Licence {found.number}: {licences.OFFICER_ACTIONS[action].lower()}.",
+    )
+    return redirect("licensing:licence", pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES)
+def shipment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _visible_licence(request, pk)
+    items = list(LineItem.objects.filter(application_id=found.application_id).order_by("pk"))
+    form = ShipmentForm(request.POST, parties=found.application.parties.all(), items=items)
+    if not form.is_valid():
+        return licence(request, pk, shipment_form=form)
+    try:
+        shipment = licences.record_shipment(actor=_user(request), licence=found, data=form.to_data())
+    except IllegalTransition as exc:
+        messages.error(request, exc.message)
+        return redirect("licensing:licence", pk=pk)
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            form.add_error(None, message)
+        return licence(request, pk, shipment_form=form)
+    messages.success(request, f"Shipment {shipment.reference} recorded against {found.number}.")
+    return redirect("licensing:licence", pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES, Role.COMPLIANCE_ADMIN)
+def shipment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Shipment.objects.filter(licence__application__in=Application.objects.for_user(request.user))
+    shipment = get_object_or_404(visible, pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: licences.reverse_shipment(actor=_user(request), shipment=shipment, reason=reason),
+        success=f"Shipment {shipment.reference} reversed.",
+    )
+    return redirect("licensing:licence", pk=shipment.licence_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -38,6 +39,8 @@ ONLY_REVIEWER = frozenset({REVIEWER})
 ONLY_ADMIN = frozenset({ADMIN})
 ADMIN_AUDITOR = frozenset({ADMIN, AUDITOR})
 OWNER_ADMIN_AUDITOR = frozenset({SALES, ADMIN, AUDITOR})
+OWNER_ADMIN = frozenset({SALES, ADMIN})
+OFFICERS = frozenset({REVIEWER, ADMIN})
 
 
 @dataclass
@@ -53,6 +56,8 @@ class World:
     batch: Any
     rescreen: Any
     import_job: Any
+    licence: Any  # sales's active licence, with one shipment recorded
+    shipment: Any
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,18 @@ def _rescreen(w: World) -> dict[str, Any]:
 
 def _import_job(w: World) -> dict[str, Any]:
     return {"pk": w.import_job.pk}
+
+
+def _licence(w: World) -> dict[str, Any]:
+    return {"pk": w.licence.pk}
+
+
+def _shipment(w: World) -> dict[str, Any]:
+    return {"pk": w.shipment.pk}
+
+
+def _licence_action(action: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": w.licence.pk, "action": action}
 
 
 def _document(w: World) -> dict[str, Any]:
@@ -146,6 +163,10 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:hit_clear": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_confirm": [page("POST", ONLY_REVIEWER, _hit)],
     "licensing:hit_acknowledge": [page("POST", ONLY_REVIEWER, _hit)],
+    "licensing:licence": [page("GET", OWNER_AND_READERS, _licence)],
+    "licensing:licence_action": [page("POST", OFFICERS, _licence_action("suspend"))],
+    "licensing:shipment_create": [page("POST", OWNER, _licence)],
+    "licensing:shipment_reverse": [page("POST", OWNER_ADMIN, _shipment)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -179,6 +200,14 @@ MATRIX: dict[str, list[Rule]] = {
     "api-hit-clear": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-confirm": [api("POST", ONLY_REVIEWER, _hit)],
     "api-hit-acknowledge": [api("POST", ONLY_REVIEWER, _hit)],
+    "api-licences": [api("GET", SIGNED_IN)],
+    "api-licence": [api("GET", OWNER_AND_READERS, _licence)],
+    "api-licence-release": [api("POST", OFFICERS, _licence)],
+    "api-licence-suspend": [api("POST", OFFICERS, _licence)],
+    "api-licence-reinstate": [api("POST", OFFICERS, _licence)],
+    "api-licence-revoke": [api("POST", OFFICERS, _licence)],
+    "api-licence-shipments": [api("GET", OWNER_AND_READERS, _licence), api("POST", OWNER, _licence)],
+    "api-shipment-reverse": [api("POST", OWNER_ADMIN, _shipment)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
     "api-screen-batch-status": [api("GET", OWNER_ADMIN_AUDITOR, _batch)],
@@ -262,8 +291,27 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
     import_job = ImportJob.objects.create(
         created_by=users[ADMIN], filename="list.csv", file=SimpleUploadedFile("list.csv", b"name\n"), dry_run=True
     )
+    from licensing import licences
+    from licensing.models import Licence
+    from tests.lib.cases import decide_request
+
+    approved = file_request(sales)
+    decide_request(users[REVIEWER], approved)
+    licence = Licence.objects.get(application=approved)
+    shipment = licences.record_shipment(
+        actor=sales,
+        licence=licence,
+        data=licences.ShipmentData(
+            shipped_on=licence.valid_from,
+            reference="SO-1",
+            consignee_id=approved.parties.get().pk,
+            lines=[licences.ShipmentLineData(item_id=approved.items.get().pk, quantity=Decimal(1), value=Decimal(1))],
+        ),
+    )
     return World(
         users=users,
+        licence=licence,
+        shipment=shipment,
         import_job=import_job,
         submitted=submitted,
         draft=draft,

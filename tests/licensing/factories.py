@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application
+from licensing.models import Application, Licence
 from licensing.services import ApplicationData, ItemData, PartyData
 from tests.factories import make_user
 
@@ -63,3 +63,10 @@ def make_application(
     if assigned_to is not None:
         application = services.assign(actor=assigned_to, application=application)
     return application
+
+
+def make_licence(*, applicant: User, reviewer: User, **kwargs: Any) -> Licence:
+    """An approved request's licence, issued today through the real decision service."""
+    application = make_application(applicant=applicant, assigned_to=reviewer, **kwargs)
+    services.decide(actor=reviewer, application=application, outcome="approved", rationale="General merchandise.")
+    return Licence.objects.select_related("application").get(application=application)
