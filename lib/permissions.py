@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from lib.roles import Role, has_role
+from lib.roles import Role, has_role, is_machine
 
 
 def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -37,12 +37,15 @@ def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Calla
 class HasRole(BasePermission):
     """API permission: the view lists `write_roles` (unsafe methods) and `read_roles` (safe ones).
 
-    An empty `read_roles` means any signed-in user may read.
+    An empty `read_roles` means any signed-in person may read. A machine account (Integration)
+    reaches only views that set `machine_roles_allowed`, whatever the other lists say.
     """
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not user or not user.is_authenticated:
+            return False
+        if is_machine(user) and not getattr(view, "machine_roles_allowed", False):
             return False
         if request.method in SAFE_METHODS:
             read_roles: tuple[Role, ...] = getattr(view, "read_roles", ())

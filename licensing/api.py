@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -23,15 +23,17 @@ from rest_framework.views import APIView
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
-from licensing import licences, services
+from licensing import export_checks, licences, services
 from licensing.filters import ApplicationFilter
-from licensing.models import Application, ApplicationQuerySet, Document, Hit, Licence, Shipment
+from licensing.models import Application, ApplicationQuerySet, Document, ExportCheck, Hit, Licence, Shipment
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    ExportCheckInputSerializer,
+    ExportCheckSerializer,
     HitSerializer,
     LicenceDetailSerializer,
     RationaleSerializer,
@@ -386,3 +388,64 @@ class ShipmentReverseView(APIView):
             actor=acting_user(request), shipment=shipment, reason=body.validated_data["reason"]
         )
         return Response(ShipmentSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class ExportCheckView(generics.ListAPIView[ExportCheck]):
+    """POST: an order system asks whether an order may leave (Integration accounts only).
+
+    Allowed or blocked, with every reason: screening hits against the current list version (with
+    the explanation), the licence's state and remaining balance, or with no licence the licence
+    determination. With `record=true` and an `Idempotency-Key` header an allowed check also records
+    the shipment; a retry with the same key returns the first answer and never ships twice.
+
+    GET: the log of checks, newest first, searchable (`q`: licence number, reference, party name;
+    `allowed`: true or false) by Compliance admins and auditors.
+    """
+
+    permission_classes = [HasRole]
+    machine_roles_allowed = True
+    read_roles = (Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+    write_roles = (Role.INTEGRATION,)
+    serializer_class = ExportCheckSerializer
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> QuerySet[ExportCheck]:
+        checks = ExportCheck.objects.select_related("requested_by").search(self.request.query_params.get("q", ""))
+        allowed = self.request.query_params.get("allowed", "").lower()
+        if allowed in {"true", "false"}:
+            checks = checks.filter(allowed=allowed == "true")
+        return checks
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Licence number, reference, consignee or end user contains"),
+            OpenApiParameter("allowed", bool, description="Only allowed (true) or blocked (false) checks"),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ExportCheckInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Needed with record=true; a retry with the same key gets the first answer back.",
+            )
+        ],
+        responses={200: ExportCheckSerializer},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ExportCheckInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        logged, replayed = export_checks.check(
+            actor=acting_user(request),
+            request=body.to_request(),
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
+        )
+        response = Response(ExportCheckSerializer(logged).data)
+        response["Idempotent-Replayed"] = "true" if replayed else "false"
+        return response

@@ -598,3 +598,58 @@ HIT_ACTIONS_DONE: dict[str, str] = {
 HIT_AWAITING_ACKNOWLEDGEMENT: tuple[str, ...] = tuple(
     status for (status, action) in HIT_TRANSITIONS if action == HA.ACKNOWLEDGE
 )
+
+
+class ExportCheckQuerySet(models.QuerySet["ExportCheck"]):
+    def search(self, text: str) -> ExportCheckQuerySet:
+        """Checks whose licence number, reference, consignee or end user mentions `text`."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(licence_number__icontains=text)
+            | Q(reference__icontains=text)
+            | Q(consignee_name__icontains=text)
+            | Q(end_user_name__icontains=text)
+        )
+
+
+class ExportCheck(AppendOnly):
+    """One question an order system asked before an order left, and the answer it got.
+
+    Kept as a record (15 CFR 762): who asked, when, what, the answer with every reason, and the
+    list version the parties were screened against. With an Idempotency-Key the same system asking
+    again gets this answer back and nothing is shipped twice: the key is unique per caller.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_hash = models.CharField(max_length=64)
+    payload = models.JSONField()
+    answer = models.JSONField()
+    allowed = models.BooleanField()
+    list_version = models.PositiveIntegerField(null=True, blank=True)
+    licence = models.ForeignKey(Licence, null=True, blank=True, on_delete=models.PROTECT, related_name="checks")
+    licence_number = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    consignee_name = models.CharField(max_length=300, blank=True)
+    end_user_name = models.CharField(max_length=300, blank=True)
+    shipment = models.OneToOneField(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="export_check"
+    )
+
+    objects = ExportCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_check_per_caller_and_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export check {self.pk} ({'allowed' if self.allowed else 'blocked'})"

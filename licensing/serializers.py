@@ -12,12 +12,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from licensing.export_checks import CheckItem, CheckParty, CheckRequest
 from licensing.licences import ShipmentData, ShipmentLineData
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
     Application,
     Decision,
     Document,
+    ExportCheck,
     Hit,
     Licence,
     LineBalance,
@@ -377,3 +379,112 @@ class ShipmentInputSerializer(serializers.Serializer[dict[str, Any]]):
 
 class ReasonSerializer(serializers.Serializer[dict[str, Any]]):
     reason = _text()
+
+
+class CheckPartySerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=300)
+    country = serializers.CharField(max_length=2, min_length=2, help_text="ISO 3166 two-letter code.")
+    address = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CheckItemSerializer(serializers.Serializer[dict[str, Any]]):
+    eccn = serializers.CharField(max_length=32, help_text="e.g. 5A002, 3A991 or EAR99.")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+
+
+class ExportCheckInputSerializer(serializers.Serializer[dict[str, Any]]):
+    licence_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text="The licence the order ships under; leave out to ask whether one is needed.",
+    )
+    consignee = CheckPartySerializer()
+    end_user = CheckPartySerializer()
+    items = CheckItemSerializer(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]
+    shipped_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+    reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="Order or invoice number."
+    )
+    record = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also record the shipment when allowed (needs licence_number, reference and an Idempotency-Key).",
+    )
+
+    def to_request(self) -> CheckRequest:
+        data = self.validated_data
+
+        def party(raw: dict[str, Any]) -> CheckParty:
+            return CheckParty(name=raw["name"], country=raw["country"].strip().upper(), address=raw["address"])
+
+        return CheckRequest(
+            licence_number=data["licence_number"] or "",
+            consignee=party(data["consignee"]),
+            end_user=party(data["end_user"]),
+            items=[CheckItem(eccn=i["eccn"], quantity=i["quantity"], value=i["value"]) for i in data["items"]],
+            shipped_on=data["shipped_on"],
+            reference=data["reference"],
+            record=data["record"],
+        )
+
+
+class ScreeningHitSerializer(serializers.Serializer[dict[str, Any]]):
+    party = serializers.CharField(help_text="consignee or end user")
+    name = serializers.CharField(help_text="The name the order system sent.")
+    entity_id = serializers.IntegerField()
+    matched_name = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    score = serializers.FloatField()
+    explanation = serializers.DictField(help_text="Why it matched: normalised names, tokens, country evidence.")
+    license_requirement = serializers.CharField()
+    license_policy = serializers.CharField()
+    reviewed_on_licence = serializers.BooleanField(help_text="A reviewer already weighed this match for the licence.")
+
+
+class ExportCheckLicenceSerializer(serializers.Serializer[dict[str, Any]]):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    balance = serializers.ListField(child=serializers.DictField())
+
+
+class ExportCheckAnswerSerializer(serializers.Serializer[dict[str, Any]]):
+    allowed = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Every reason for the answer.")
+    list_version = serializers.IntegerField(
+        allow_null=True, help_text="The list version the parties were screened against."
+    )
+    screening = ScreeningHitSerializer(many=True)
+    licence = ExportCheckLicenceSerializer(allow_null=True)
+    determination = serializers.DictField(allow_null=True, help_text="With no licence: whether one is needed, and why.")
+    shipment = serializers.IntegerField(allow_null=True, help_text="The shipment recorded (record=true and allowed).")
+
+
+class ExportCheckSerializer(serializers.ModelSerializer[ExportCheck]):
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    answer = ExportCheckAnswerSerializer(read_only=True)
+
+    class Meta:
+        model = ExportCheck
+        fields = [
+            "id",
+            "requested_by",
+            "requested_at",
+            "allowed",
+            "list_version",
+            "licence_number",
+            "reference",
+            "consignee_name",
+            "end_user_name",
+            "shipment",
+            "payload",
+            "answer",
+        ]
+        read_only_fields = fields

@@ -287,7 +287,7 @@ def completeness_errors(application: Application) -> list[str]:
     return errors
 
 
-def _country_chart() -> dict[str, frozenset[str]] | None:
+def country_chart() -> dict[str, frozenset[str]] | None:
     rows = CountryChart.objects.values_list("country", "reasons")
     chart = {country: frozenset(reasons) for country, reasons in rows}
     return chart or None
@@ -322,7 +322,7 @@ def compute_determinations(applications: Sequence[Application]) -> dict[int, Det
                 status=h.status,
             )
         )
-    chart = _country_chart()
+    chart = country_chart()
     return {
         a.pk: determine(items=items[a.pk], destination=a.destination_country, listed=listed[a.pk], chart=chart)
         for a in applications

@@ -28,9 +28,12 @@ from tests.factories import make_entity, make_user
 from tests.lib.cases import file_request
 
 ANON, SALES, SALES2, REVIEWER, ADMIN, AUDITOR = "anonymous", "sales", "sales2", "reviewer", "admin", "auditor"
-ROLES = (ANON, SALES, SALES2, REVIEWER, ADMIN, AUDITOR)
+# An order system's account: the export check and nothing else.
+INTEGRATION = "integration"
+ROLES = (ANON, SALES, SALES2, REVIEWER, ADMIN, AUDITOR, INTEGRATION)
 SIGNED_IN = frozenset({SALES, SALES2, REVIEWER, ADMIN, AUDITOR})
-PUBLIC = SIGNED_IN | {ANON}
+PUBLIC = SIGNED_IN | {ANON, INTEGRATION}
+ONLY_INTEGRATION = frozenset({INTEGRATION})
 READERS = frozenset({REVIEWER, ADMIN, AUDITOR})
 OWNER_AND_READERS = READERS | {SALES}  # `sales` owns the objects; `sales2` is someone else
 ANY_SALES = frozenset({SALES, SALES2})
@@ -207,6 +210,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-licence-reinstate": [api("POST", OFFICERS, _licence)],
     "api-licence-revoke": [api("POST", OFFICERS, _licence)],
     "api-licence-shipments": [api("GET", OWNER_AND_READERS, _licence), api("POST", OWNER, _licence)],
+    "api-export-checks": [api("GET", ADMIN_AUDITOR), api("POST", ONLY_INTEGRATION)],
     "api-shipment-reverse": [api("POST", OWNER_ADMIN, _shipment)],
     "api-screen": [api("GET", SIGNED_IN)],
     "api-screen-batch": [api("POST", SIGNED_IN)],
@@ -268,6 +272,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         REVIEWER: make_user(Role.REVIEWER, username="reviewer"),
         ADMIN: make_user(Role.COMPLIANCE_ADMIN, username="admin"),
         AUDITOR: make_user(Role.AUDITOR, username="auditor"),
+        INTEGRATION: make_user(Role.INTEGRATION, username="order-system"),
     }
     sales = users[SALES]
     entity = make_entity("Huawei Technologies Co., Ltd.", actor=users[ADMIN], aliases=("Huawei",))
@@ -329,9 +334,11 @@ def _footprint() -> tuple[int, ...]:
     """Everything a request could change, counted: audit rows and the untracked job tables."""
     from compliance.models import BatchScreening, RescreenJob
     from entities.models import ImportJob
+    from licensing.models import ExportCheck
 
     return (
         *(model._default_manager.count() for model in historical_models()),
+        ExportCheck.objects.count(),
         BatchScreening.objects.count(),
         RescreenJob.objects.count(),
         ImportJob.objects.count(),
