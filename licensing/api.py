@@ -15,11 +15,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from entities.models import Entity
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
@@ -29,6 +31,7 @@ from licensing.models import Application, ApplicationQuerySet, Document, ExportC
 from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
+    BulkLicenceActionSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
@@ -449,3 +452,40 @@ class ExportCheckView(generics.ListAPIView[ExportCheck]):
         response = Response(ExportCheckSerializer(logged).data)
         response["Idempotent-Replayed"] = "true" if replayed else "false"
         return response
+
+
+class EntityLicencesView(APIView):
+    """GET: preview the licences a bulk action on an entity would take (`action`: suspend or revoke).
+
+    POST: suspend or revoke them all with one reason, sending the ids previewed; if the set changed
+    since, nothing is done (409) and the new preview is to be fetched. Compliance admins only.
+    """
+
+    permission_classes = [HasRole]
+    read_roles = (Role.COMPLIANCE_ADMIN,)
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("action", str, enum=list(licences.BULK_ACTIONS), required=True)],
+        responses=LicenceDetailSerializer(many=True),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        entity = get_object_or_404(Entity, pk=pk)
+        action = request.query_params.get("action", "")
+        if action not in licences.BULK_ACTIONS:
+            raise ValidationError({"action": "Choose suspend or revoke."})
+        return Response(LicenceDetailSerializer(licences.touching_entity(entity.pk, action), many=True).data)
+
+    @extend_schema(request=BulkLicenceActionSerializer, responses=LicenceDetailSerializer(many=True))
+    def post(self, request: Request, pk: int) -> Response:
+        entity = get_object_or_404(Entity, pk=pk)
+        body = BulkLicenceActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = licences.act_on_entity(
+            actor=acting_user(request),
+            entity_id=entity.pk,
+            action=body.validated_data["action"],
+            reason=body.validated_data["reason"],
+            expected=body.validated_data["licences"],
+        )
+        return Response(LicenceDetailSerializer(done, many=True).data)

@@ -18,15 +18,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from lib.history import attribute
+from lib.roles import Role, has_role
 from licensing import emails
 from licensing.models import Application, Hit, Licence, LineItem, Party, Shipment, ShipmentLine
 from licensing.rules import require_licence_officer, require_reverser, require_shipper
-from licensing.status import IllegalTransition, LicenceAction
+from licensing.status import LICENCE_TRANSITIONS, IllegalTransition, LicenceAction
 
 # The actions an officer takes on a licence by hand, and how each is named in its history row.
 OFFICER_ACTIONS: dict[str, str] = {
@@ -315,3 +316,45 @@ __all__ = [
     "revoke",
     "suspend",
 ]
+
+
+# What an admin does at once to every licence touching a listed entity, and which licences each takes.
+BULK_ACTIONS: dict[str, str] = {LicenceAction.SUSPEND: "Suspend", LicenceAction.REVOKE: "Revoke"}
+
+
+def touching_entity(entity_id: int, action: str) -> list[Licence]:
+    """The licences a bulk action on an entity takes: those whose parties hit it and the action can move.
+
+    Suspend takes active licences; revoke takes every licence not yet ended (active, held,
+    suspended, exhausted), since a tightened listing ends them all.
+    """
+    statuses = [status for (status, act_) in LICENCE_TRANSITIONS if act_ == action]
+    return list(
+        Licence.objects.filter(status__in=statuses, application__parties__hits__entity_id=entity_id)
+        .select_related("application__applicant")
+        .distinct()
+        .order_by("number")
+    )
+
+
+@transaction.atomic
+def act_on_entity(*, actor: User, entity_id: int, action: str, reason: str, expected: Sequence[int]) -> list[Licence]:
+    """Suspend or revoke, with one reason, every licence whose parties hit an entity (Compliance admins).
+
+    The day a listing's review policy tightens. `expected` is the preview the admin confirmed: if
+    the set changed since (a licence issued, released or ended meanwhile) nothing is done and the
+    admin is shown the new list, so no licence is acted on unseen.
+    """
+    if not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only Compliance admins act on every licence of an entity at once.")
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": "Choose suspend or revoke."})
+    reason = _reason(reason)
+    found = touching_entity(entity_id, action)
+    if sorted(lic.pk for lic in found) != sorted(set(expected)):
+        raise PreviewOutdated("The licences touching this entity changed since the preview: review the new list.")
+    return [act(actor=actor, licence=licence, action=action, reason=reason) for licence in found]
+
+
+class PreviewOutdated(IllegalTransition):
+    """The licences a bulk action would take are not the ones the admin was shown."""

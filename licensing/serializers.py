@@ -488,3 +488,11 @@ class ExportCheckSerializer(serializers.ModelSerializer[ExportCheck]):
             "answer",
         ]
         read_only_fields = fields
+
+
+class BulkLicenceActionSerializer(serializers.Serializer[dict[str, Any]]):
+    action = serializers.ChoiceField(choices=["suspend", "revoke"])
+    reason = _text()
+    licences = serializers.ListField(
+        child=serializers.IntegerField(), max_length=10_000, help_text="The ids the preview listed."
+    )

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from entities.models import Entity
 from lib.permissions import role_required
 from lib.roles import Role, has_role
 from licensing import licences, services
@@ -424,3 +425,38 @@ def shipment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         success=f"Shipment {shipment.reference} reversed.",
     )
     return redirect("licensing:licence", pk=shipment.licence_id)
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+def entity_licences(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suspend or revoke every licence whose parties hit an entity: a preview first, then one reason for all."""
+    entity = get_object_or_404(Entity, pk=pk)
+    source = request.POST if request.method == "POST" else request.GET
+    action = source.get("action", "")
+    form = ReasonForm(source)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if request.method == "POST":
+        expected = [int(x) for x in request.POST.getlist("licence") if x.isdigit()]
+        done = _attempt(
+            request,
+            lambda: licences.act_on_entity(
+                actor=_user(request), entity_id=entity.pk, action=action, reason=reason, expected=expected
+            ),
+            success=f"{licences.BULK_ACTIONS.get(action, action)}: {len(expected)} licence(s) touching {entity.name}.",
+        )
+        if done:
+            return redirect("entities:detail", pk=entity.pk)
+    preview = licences.touching_entity(entity.pk, action) if action in licences.BULK_ACTIONS else None
+    return render(
+        request,
+        "licensing/entity_licences.html",
+        {
+            "entity": entity,
+            "action": action,
+            "action_label": licences.BULK_ACTIONS.get(action, ""),
+            "actions": licences.BULK_ACTIONS.items(),
+            "reason": reason,
+            "reason_form": form if form.is_bound else ReasonForm(),
+            "preview": preview,
+        },
+    )

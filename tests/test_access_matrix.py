@@ -170,6 +170,7 @@ MATRIX: dict[str, list[Rule]] = {
     "licensing:licence_action": [page("POST", OFFICERS, _licence_action("suspend"))],
     "licensing:shipment_create": [page("POST", OWNER, _licence)],
     "licensing:shipment_reverse": [page("POST", OWNER_ADMIN, _shipment)],
+    "licensing:entity_licences": [page("GET", ONLY_ADMIN, _entity), page("POST", ONLY_ADMIN, _entity)],
     "licensing:case_file": [page("GET", OWNER_AND_READERS, _app)],
     "licensing:case_file_pdf": [page("GET", OWNER_AND_READERS, _app)],
     # Screening and re-screening.
@@ -210,6 +211,7 @@ MATRIX: dict[str, list[Rule]] = {
     "api-licence-reinstate": [api("POST", OFFICERS, _licence)],
     "api-licence-revoke": [api("POST", OFFICERS, _licence)],
     "api-licence-shipments": [api("GET", OWNER_AND_READERS, _licence), api("POST", OWNER, _licence)],
+    "api-entity-licences": [api("GET", ONLY_ADMIN, _entity), api("POST", ONLY_ADMIN, _entity)],
     "api-export-checks": [api("GET", ADMIN_AUDITOR), api("POST", ONLY_INTEGRATION)],
     "api-shipment-reverse": [api("POST", OWNER_ADMIN, _shipment)],
     "api-screen": [api("GET", SIGNED_IN)],

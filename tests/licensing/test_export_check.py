@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -199,3 +201,12 @@ def test_only_integration_accounts_post_and_admins_search_the_log(
     blocked = api.get(URL, {"allowed": "false"}).json()["results"]
     assert len(blocked) == 1 and blocked[0]["answer"]["allowed"] is False
     assert timezone.now() >= ExportCheck.objects.first().requested_at  # type: ignore[union-attr]
+
+
+def test_the_command_issues_a_token_that_reaches_the_export_check(licence: Licence) -> None:
+    out = io.StringIO()
+    call_command("integration_token", "sap-orders", stdout=out)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
+    assert client.post(URL, body(licence), format="json").json()["answer"]["allowed"] is True
+    assert not User.objects.get(username="sap-orders").has_usable_password()
