@@ -489,3 +489,17 @@ class EntityLicencesView(APIView):
             expected=body.validated_data["licences"],
         )
         return Response(LicenceDetailSerializer(done, many=True).data)
+
+
+class LicenceAmendView(LicenceAPIView):
+    """The licence holder asks for an amendment: returns a new draft request linked to the licence,
+    a copy of the licensed one, to PATCH (quantities, values, parties, `requested_valid_until`) and submit."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(request=None, responses={201: ApplicationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        amendment = services.request_amendment(actor=acting_user(request), licence=self.get_licence(pk))
+        application = get_object_or_404(with_embedded(visible_applications(request)), pk=amendment.pk)
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("licences/<int:pk>/suspend/", api.LicenceSuspendView.as_view(), name="api-licence-suspend"),
     path("licences/<int:pk>/reinstate/", api.LicenceReinstateView.as_view(), name="api-licence-reinstate"),
     path("licences/<int:pk>/revoke/", api.LicenceRevokeView.as_view(), name="api-licence-revoke"),
+    path("licences/<int:pk>/amend/", api.LicenceAmendView.as_view(), name="api-licence-amend"),
     path("licences/<int:pk>/shipments/", api.LicenceShipmentsView.as_view(), name="api-licence-shipments"),
     path("entities/<int:pk>/licences/", api.EntityLicencesView.as_view(), name="api-entity-licences"),
     path("export-checks/", api.ExportCheckView.as_view(), name="api-export-checks"),

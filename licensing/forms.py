@@ -24,8 +24,9 @@ def country_select() -> forms.Select:
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
-        fields = ["type", "destination_country", "end_use", "additional_info"]
+        fields = ["type", "destination_country", "end_use", "additional_info", "requested_valid_until"]
         widgets = {
+            "requested_valid_until": forms.DateInput(attrs={"type": "date"}),
             "destination_country": country_select(),
             "end_use": forms.Textarea(attrs={"rows": 3}),
             "additional_info": forms.Textarea(attrs={"rows": 3}),
@@ -92,6 +93,7 @@ def application_data(
         destination_country=data["destination_country"],
         end_use=data.get("end_use", ""),
         additional_info=data.get("additional_info", ""),
+        requested_valid_until=data.get("requested_valid_until"),
         parties=tuple(
             PartyData(
                 id=f.instance.pk,

@@ -145,6 +145,16 @@ class Application(models.Model):
     needs_attention = models.BooleanField(default=False)
     attention_reason = models.TextField(blank=True)
     last_screened_version = models.PositiveIntegerField(null=True, blank=True)
+    # An amendment is a new request linked to the licence it would replace.
+    amends = models.ForeignKey(
+        "Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments", editable=False
+    )
+    requested_valid_until = models.DateField(
+        "requested end date",
+        null=True,
+        blank=True,
+        help_text="Amendments only: a later end date for the licence; leave blank to keep its current one.",
+    )
     # The licence determination made at submit (and refreshed as hits are reviewed).
     determination = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -224,6 +234,10 @@ class LineItem(models.Model):
         blank=True,
         validators=[validate_reasons],
         help_text="Optional, e.g. “NS1 AT1”: overrides Clearance's own table for this ECCN.",
+    )
+    # On an amendment, the licensed line this one continues: what shipped against it carries over.
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     history = HistoricalRecords()
 
@@ -313,6 +327,10 @@ class Licence(models.Model):
     valid_until = models.DateField()
     conditions = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    # The licence version this one replaced (an approved amendment); that one stays readable.
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", editable=False
+    )
     # Why the licence last changed status, in full (history's change reason is cut to 100 characters).
     status_reason = models.TextField(blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
@@ -336,20 +354,36 @@ class Licence(models.Model):
 
     def balances(self) -> list[LineBalance]:
         """Per licensed line: what the licence allows, what has shipped (net of reversals), what is left."""
-        shipped = {
-            row["item_id"]: (row["quantity"], row["value"])
-            for row in ShipmentLine.objects.filter(shipment__licence=self)
+        items = list(LineItem.objects.filter(application_id=self.application_id).order_by("pk"))
+        # Each line and the lines it continues from earlier versions of the licence: an amendment
+        # carries over what already shipped.
+        lineage: dict[int, int] = {}
+        frontier = {item.pk: item.carried_from_id for item in items}
+        for item in items:
+            lineage[item.pk] = item.pk
+        while any(frontier.values()):
+            parents = {pk: parent for pk, parent in frontier.items() if parent}
+            for current, parent in parents.items():
+                lineage[parent] = lineage[current]
+            rows = LineItem.objects.filter(pk__in=list(parents.values())).values_list("pk", "carried_from_id")
+            frontier = dict(rows)
+        shipped: dict[int, tuple[Decimal, Decimal]] = {}
+        for row in (
+            ShipmentLine.objects.filter(item_id__in=list(lineage))
             .values("item_id")
             .annotate(quantity=Sum("quantity"), value=Sum("value"))
             .order_by()
-        }
+        ):
+            owner = lineage[row["item_id"]]
+            before = shipped.get(owner, (ZERO, ZERO))
+            shipped[owner] = (before[0] + (row["quantity"] or ZERO), before[1] + (row["value"] or ZERO))
         return [
             LineBalance(
                 item=item,
                 shipped_quantity=shipped.get(item.pk, (ZERO, ZERO))[0] or ZERO,
                 shipped_value=shipped.get(item.pk, (ZERO, ZERO))[1] or ZERO,
             )
-            for item in LineItem.objects.filter(application_id=self.application_id).order_by("pk")
+            for item in items
         ]
 
 

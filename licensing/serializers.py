@@ -162,6 +162,8 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "destination_country",
             "end_use",
             "additional_info",
+            "amends",
+            "requested_valid_until",
             "total_value",
             "status",
             "assigned_to",
@@ -223,13 +225,21 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
 
     class Meta:
         model = Application
-        fields = ["type", "destination_country", "end_use", "additional_info", "parties", "items"]
+        fields = [
+            "type",
+            "destination_country",
+            "end_use",
+            "additional_info",
+            "requested_valid_until",
+            "parties",
+            "items",
+        ]
 
     def to_data(self, current: Application | None = None) -> ApplicationData:
         """The validated input as the services take it; omitted fields keep `current`'s values."""
         values: dict[str, Any] = dict(self.validated_data)
         if current is not None:
-            for name in ("type", "destination_country", "end_use", "additional_info"):
+            for name in ("type", "destination_country", "end_use", "additional_info", "requested_valid_until"):
                 values.setdefault(name, getattr(current, name))
             if "parties" not in values:
                 values["parties"] = [
@@ -246,6 +256,7 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
             destination_country=values.get("destination_country", ""),
             end_use=values.get("end_use", ""),
             additional_info=values.get("additional_info", ""),
+            requested_valid_until=values.get("requested_valid_until"),
             parties=tuple(PartyData(**dict(p)) for p in values.get("parties", [])),
             items=tuple(
                 ItemData(**{k: v for k, v in dict(i).items() if k != "total"}) for i in values.get("items", [])
@@ -300,6 +311,12 @@ class LicenceDetailSerializer(serializers.ModelSerializer[Licence]):
     application = serializers.IntegerField(source="application_id", read_only=True)
     reference = serializers.CharField(source="application.reference", read_only=True)
     balance = serializers.SerializerMethodField(help_text="Per licensed line: licensed, shipped, remaining.")
+    superseded_by = serializers.SerializerMethodField(help_text="The licence version an approved amendment issued.")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_superseded_by(self, obj: Licence) -> int | None:
+        newer = Licence.objects.filter(supersedes=obj).values_list("pk", flat=True).first()
+        return newer
 
     class Meta:
         model = Licence
@@ -314,6 +331,8 @@ class LicenceDetailSerializer(serializers.ModelSerializer[Licence]):
             "valid_until",
             "conditions",
             "issued_at",
+            "supersedes",
+            "superseded_by",
             "balance",
         ]
         read_only_fields = fields

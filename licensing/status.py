@@ -78,6 +78,7 @@ class LicenceStatus(models.TextChoices):
     EXHAUSTED = "exhausted", "Exhausted"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+    SUPERSEDED = "superseded", "Superseded by an amendment"
 
 
 class LicenceAction(models.TextChoices):
@@ -89,6 +90,7 @@ class LicenceAction(models.TextChoices):
     EXPIRE = "expire", "expire"
     EXHAUST = "exhaust", "mark exhausted"
     REPLENISH = "replenish", "give balance back"
+    SUPERSEDE = "supersede", "supersede"
 
 
 L, LA = LicenceStatus, LicenceAction
@@ -115,7 +117,12 @@ LICENCE_TRANSITIONS: dict[tuple[str, str], str] = {
     # Shipments use the balance up; a reversal entry can give some back.
     (L.ACTIVE, LA.EXHAUST): L.EXHAUSTED,
     (L.EXHAUSTED, LA.REPLENISH): L.ACTIVE,
+    # An approved amendment issues a new version; the old one stays readable, its shipments carry over.
+    **{(status, LA.SUPERSEDE): L.SUPERSEDED for status in (L.ACTIVE, L.ON_HOLD, L.SUSPENDED, L.EXHAUSTED)},
 }
+
+# A licence its holder may ask to amend: issued and not ended.
+LICENCE_AMENDABLE: tuple[str, ...] = (L.ACTIVE, L.ON_HOLD, L.SUSPENDED, L.EXHAUSTED)
 
 
 class IllegalTransition(Conflict):
@@ -151,6 +158,7 @@ _PAST = {
     "exhaust": "marked exhausted",
     "replenish": "given balance back",
     "ship": "shipped against",
+    "supersede": "superseded",
 }
 
 

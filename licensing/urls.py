@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("hits/<int:pk>/confirm/", views.hit_confirm, name="hit_confirm"),
     path("hits/<int:pk>/acknowledge/", views.hit_acknowledge, name="hit_acknowledge"),
     path("licences/<int:pk>/", views.licence, name="licence"),
+    path("licences/<int:pk>/amend/", views.licence_amend, name="licence_amend"),
     path("licences/<int:pk>/shipments/", views.shipment_create, name="shipment_create"),
     path("licences/<int:pk>/<str:action>/", views.licence_action, name="licence_action"),
     path("entities/<int:pk>/licences/", views.entity_licences, name="entity_licences"),

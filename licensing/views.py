@@ -37,7 +37,7 @@ from licensing.forms import (
     application_data,
 )
 from licensing.models import Application, Document, Hit, Licence, LineItem, Shipment
-from licensing.status import OPEN_STATUSES, Action, IllegalTransition, LicenceAction
+from licensing.status import LICENCE_AMENDABLE, OPEN_STATUSES, Action, IllegalTransition, LicenceAction
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
@@ -365,6 +365,8 @@ def licence(request: HttpRequest, pk: int, shipment_form: ShipmentForm | None = 
         ],
         "waiting": licences.unreviewed_hits(application) if officer and found.can(LicenceAction.RELEASE) else [],
         "may_ship": holder and found.shippable,
+        "may_amend": holder and found.status in LICENCE_AMENDABLE,
+        "superseded_by": Licence.objects.filter(supersedes=found).first(),
         "may_reverse": holder or has_role(user, Role.COMPLIANCE_ADMIN),
         "reason_form": ReasonForm(),
         "shipment_form": shipment_form
@@ -460,3 +462,19 @@ def entity_licences(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
         },
     )
+
+
+@require_POST
+@role_required(Role.SALES)
+def licence_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder asks for an amendment: a draft copy of the licensed request to edit and submit."""
+    found = _visible_licence(request, pk)
+    try:
+        amendment = services.request_amendment(actor=_user(request), licence=found)
+    except IllegalTransition as exc:
+        messages.error(request, exc.message)
+        return redirect("licensing:licence", pk=pk)
+    messages.success(
+        request, f"Amendment {amendment.reference} of {found.number} drafted: change what you need, then submit it."
+    )
+    return redirect("licensing:edit", pk=amendment.pk)
