@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from lib.roles import Role
 from licensing import licences, services
 from licensing.licences import ShipmentData, ShipmentLineData, ShipmentRefused
-from licensing.models import Licence
+from licensing.models import Application, Licence
 from licensing.status import IllegalTransition, LicenceStatus, Status
 from tests.factories import make_user
 from tests.licensing.factories import item, make_licence
@@ -49,14 +49,14 @@ def _ship(holder: User, licence: Licence, quantity: str, value: str) -> None:
     )
 
 
-def _amend_to(holder: User, licence: Licence, *, quantity: str, until: object = None) -> object:
+def _amend_to(holder: User, licence: Licence, *, quantity: str, until: date | None = None) -> Application:
     amendment = services.request_amendment(actor=holder, licence=licence)
     assert amendment.amends == licence and amendment.status == Status.DRAFT
     data = services.ApplicationData(
         type=amendment.type,
         destination_country=amendment.destination_country,
         end_use=amendment.end_use,
-        requested_valid_until=until,  # type: ignore[arg-type]
+        requested_valid_until=until,
         parties=tuple(
             services.PartyData(id=p.pk, role=p.role, name=p.name, country=p.country, address=p.address)
             for p in amendment.parties.all()
@@ -83,7 +83,7 @@ def test_an_approved_amendment_supersedes_the_licence_and_what_shipped_carries_o
     licence.refresh_from_db()
     new = Licence.objects.get(application=amendment)
     assert licence.status == LicenceStatus.SUPERSEDED
-    assert licence.status_reason == f"Superseded by {new.number} (amendment {amendment.reference})."  # type: ignore[attr-defined]
+    assert licence.status_reason == f"Superseded by {new.number} (amendment {amendment.reference})."
     assert new.supersedes == licence and new.status == LicenceStatus.ACTIVE
     assert new.valid_from == licence.valid_from and new.valid_until == later
     [balance] = new.balances()
