@@ -127,12 +127,12 @@ def _assess(request: CheckRequest, answer: Answer) -> tuple[Licence | None, lice
     licence: Licence | None = None
     known: set[tuple[str, int]] = set()
     if request.licence_number.strip():
-        licence = (
-            Licence.objects.select_for_update(of=("self",))
-            .select_related("application")
-            .filter(number=request.licence_number.strip())
-            .first()
-        )
+        licences_ = Licence.objects.select_related("application").filter(number=request.licence_number.strip())
+        if request.record:
+            # Only a check that may ship locks the licence: the balance read here is then the one
+            # the shipment draws on. A plain question reads without waiting on other callers.
+            licences_ = licences_.select_for_update(of=("self",))
+        licence = licences_.first()
         if licence is None:
             answer.reasons.append(f"No licence numbered {request.licence_number.strip()}.")
     shipment: licences.ShipmentData | None = None
