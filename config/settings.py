@@ -236,6 +236,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-outbox": {"task": "lib.tasks.sweep_outbox", "schedule": envint("RESCREEN_SWEEP_SECONDS", 30)},
     "nightly-full-rescreen": {"task": "compliance.tasks.nightly_full_rescreen", "schedule": crontab(hour=2, minute=0)},
     "expire-licences": {"task": "licensing.tasks.expire_licences", "schedule": crontab(hour=0, minute=15)},
+    "remind-expiring-licences": {
+        "task": "licensing.tasks.remind_expiring_licences",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
 }
 # Short-lived caches (the dashboards' figures). With REDIS_URL every web process shares one
@@ -274,6 +278,8 @@ COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
 
 # Clearance's own knobs.
 LICENCE_VALIDITY_YEARS = envint("LICENCE_VALIDITY_YEARS", 4)
+# The holder is reminded this many days before a licence expires; Sales' dashboard lists those.
+LICENCE_EXPIRY_REMINDER_DAYS = envint("LICENCE_EXPIRY_REMINDER_DAYS", 60)
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 LOGGING = {

@@ -17,4 +17,5 @@ class LicensingConfig(AppConfig):
         # Re-screening (compliance) reaches licence requests only through this target.
         register_target(CaseScreening())
         register_panel(order=10, roles=(Role.REVIEWER,), fill=figures.fill_reviewer_panel)
+        register_panel(order=15, roles=(Role.SALES,), fill=figures.fill_expiring_panel)
         register_panel(order=20, roles=tuple(Role), fill=figures.fill_requests_panel)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from lib import outbox
 from lib.roles import Role
-from licensing.models import Decision, Hit, Licence
+from licensing.models import Decision, Hit, Licence, LineBalance
 
 
 def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
@@ -104,6 +104,32 @@ def licence_changed(licence: Licence, *, action: str, reason: str, event: int) -
                 key=f"licence-{action}:{licence.pk}:{event}",
                 subject=f"{licence.number}: licence {done.split(':')[0]}",
                 body=body,
+                recipients=[applicant.email] if applicant.email else [],
+            )
+        ]
+    )
+
+
+def licence_expiring(licence: Licence, *, balances: Sequence[LineBalance]) -> None:
+    """Remind the holder that a licence ends soon, with what is left on it (once per end date)."""
+    applicant = licence.application.applicant
+    lines = [
+        f"Licence {licence.number} (request {licence.application.reference}) expires on {licence.valid_until}.",
+        "Nothing may ship under it after that day; ask for an amendment if you need a later end date.",
+        "",
+        "Remaining:",
+        *(
+            f"- {b.item.eccn} {b.item.description[:40]}: "
+            f"{b.remaining_quantity} {b.item.unit}, value {b.remaining_value}"
+            for b in balances
+        ),
+    ]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"licence-expiring:{licence.pk}:{licence.valid_until}",
+                subject=f"{licence.number}: expires on {licence.valid_until}",
+                body="\n".join(lines),
                 recipients=[applicant.email] if applicant.email else [],
             )
         ]

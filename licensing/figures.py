@@ -10,6 +10,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from lib.dashboard import WEEKS, Chart, Dashboard, start_of, week_key, week_labels, week_starts, weekly_series
+from licensing.licences import expiring_soon
 from licensing.models import Application, Decision, visibility_scope
 from licensing.status import OPEN_STATUSES, Status
 
@@ -175,3 +176,17 @@ def fill_requests_panel(dashboard: Dashboard, user: User | AnonymousUser) -> Non
     exports = dashboard.tables.setdefault("exports", [])
     assert isinstance(exports, list)
     exports.append(("Decisions (CSV)", "export_decisions"))
+
+
+def fill_expiring_panel(dashboard: Dashboard, user: User | AnonymousUser) -> None:
+    """Sales: their licences expiring soon, with the balance left on each (a short list, not cached)."""
+    rows = []
+    for licence in expiring_soon().filter(application__applicant=user.pk).order_by("valid_until", "pk")[:50]:
+        balances = licence.balances()
+        rows.append(
+            {
+                "licence": licence,
+                "remaining": "; ".join(f"{b.item.eccn} {b.remaining_quantity} {b.item.unit}" for b in balances),
+            }
+        )
+    dashboard.tables["expiring_licences"] = rows

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,9 +26,9 @@ from django.utils import timezone
 from lib.history import attribute
 from lib.roles import Role, has_role
 from licensing import emails
-from licensing.models import Application, Hit, Licence, LineItem, Party, Shipment, ShipmentLine
+from licensing.models import Application, Hit, Licence, LicenceQuerySet, LineItem, Party, Shipment, ShipmentLine
 from licensing.rules import require_licence_officer, require_reverser, require_shipper
-from licensing.status import LICENCE_TRANSITIONS, IllegalTransition, LicenceAction
+from licensing.status import LICENCE_IN_FORCE, LICENCE_TRANSITIONS, IllegalTransition, LicenceAction
 
 # The actions an officer takes on a licence by hand, and how each is named in its history row.
 OFFICER_ACTIONS: dict[str, str] = {
@@ -354,6 +355,28 @@ def act_on_entity(*, actor: User, entity_id: int, action: str, reason: str, expe
     if sorted(lic.pk for lic in found) != sorted(set(expected)):
         raise PreviewOutdated("The licences touching this entity changed since the preview: review the new list.")
     return [act(actor=actor, licence=licence, action=action, reason=reason) for licence in found]
+
+
+def expiring_soon(*, today: date | None = None, days: int | None = None) -> LicenceQuerySet:
+    """Licences in force whose validity ends within `days` (default: the reminder setting)."""
+    today = today or timezone.localdate()
+    days = settings.LICENCE_EXPIRY_REMINDER_DAYS if days is None else days
+    return Licence.objects.filter(
+        status__in=LICENCE_IN_FORCE, valid_until__gte=today, valid_until__lte=today + timedelta(days=days)
+    )
+
+
+@transaction.atomic
+def remind_expiring(*, today: date | None = None) -> list[int]:
+    """Write one reminder per licence and end date to its holder (re-runs and retries write none twice).
+
+    A licence extended by an amendment is a new licence with its own end date, so it is reminded
+    again in its time.
+    """
+    found = list(expiring_soon(today=today).select_related("application__applicant").order_by("valid_until", "pk"))
+    for licence in found:
+        emails.licence_expiring(licence, balances=licence.balances())
+    return [licence.pk for licence in found]
 
 
 class PreviewOutdated(IllegalTransition):

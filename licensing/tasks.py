@@ -5,10 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from lib.users import system_user
-from licensing import services
+from licensing import licences, services
 
 
 @shared_task(name="licensing.tasks.expire_licences")
 def expire_licences() -> int:
     """Beat, daily: licences past their validity stop being open cases (and stop being usable)."""
     return len(services.expire_licences(actor=system_user()))
+
+
+@shared_task(name="licensing.tasks.remind_expiring_licences")
+def remind_expiring_licences() -> int:
+    """Beat, daily: remind holders of licences that expire within the configured number of days."""
+    return len(licences.remind_expiring())
