@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListVersionKindEnum": "entities.models.ListVersion.Kind",
         "RescreenJobKindEnum": "compliance.models.RescreenJob.Kind",
+        "LicenceStatusEnum": "licensing.status.LicenceStatus",
+        "ShipmentKindEnum": "licensing.models.Shipment.Kind",
     },
 }
 
