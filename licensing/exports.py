@@ -94,6 +94,10 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "hits": [{"hit": hit, "lines": explanation_lines(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,
+        "balances": licence.balances() if licence else [],
+        "shipments": list(licence.shipments.select_related("consignee", "recorded_by").prefetch_related("lines__item"))
+        if licence
+        else [],
         "timeline": build_timeline(application, internal=sees_internal(request.user)),
         "determination": explanation_lines(application.determination),
         "generated_at": timezone.now(),
