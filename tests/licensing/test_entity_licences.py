@@ -35,6 +35,8 @@ def _licensed_over_a_cleared_hit(holder: User, reviewer: User, name: str) -> Lic
     hit = Hit.objects.get(party__application=application)
     services.confirm_hit(actor=reviewer, hit=hit, rationale="It is them; case-by-case, civil optics.")
     services.decide(actor=reviewer, application=application, outcome="approved", rationale="Civil end use.")
+    # A confirmed hit needs a second sign-off (SignOffPolicy, issue 12): another reviewer agrees.
+    services.countersign(actor=make_user(Role.REVIEWER), application=application, agree=True)
     return Licence.objects.get(application=application)
 
 
