@@ -111,6 +111,8 @@ def test_journey_an_admin_revokes_every_licence_of_a_newly_tightened_entity(
         hit = Hit.objects.get(party__application=application)
         services.confirm_hit(actor=people["reviewer"], hit=hit, rationale="It is them; civil optics.")
         services.decide(actor=people["reviewer"], application=application, outcome="approved", rationale="Civil.")
+        # A confirmed hit needs a second sign-off (SignOffPolicy, issue 12): another reviewer agrees.
+        services.countersign(actor=make_user(Role.REVIEWER), application=application, agree=True)
         numbers.append(str(Licence.objects.get(application=application).number))
 
     log_in(page, people["admin"])
