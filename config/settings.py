@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Integration accounts (order systems) reach the export check API and no page.
+    "lib.middleware.MachineAccountsOnlyOnTheApi",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response (policy below; the API docs relax it in config/urls.py).
@@ -208,7 +210,7 @@ REST_FRAMEWORK = {
         "lib.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["lib.permissions.SignedInPerson"],
     # JSON nested too deeply is a 400 (lib/drf.py); forms and files as DRF's defaults.
     "DEFAULT_PARSER_CLASSES": [
         "lib.drf.DepthLimitedJSONParser",
@@ -236,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ListVersionKindEnum": "entities.models.ListVersion.Kind",
         "RescreenJobKindEnum": "compliance.models.RescreenJob.Kind",
+        "LicenceStatusEnum": "licensing.status.LicenceStatus",
+        "ShipmentKindEnum": "licensing.models.Shipment.Kind",
     },
 }
 
@@ -270,6 +274,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "remind-open-questions": {
         "task": "licensing.tasks.remind_open_questions",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "remind-expiring-licences": {
+        "task": "licensing.tasks.remind_expiring_licences",
+        "schedule": crontab(hour=6, minute=0),
     },
     "purge-import-files": {"task": "entities.tasks.purge_import_files", "schedule": crontab(hour=3, minute=30)},
     # Each list source has its own schedule; this only looks for the ones that are due.
@@ -321,6 +329,8 @@ REVIEW_TARGET_WORKING_DAYS = envint("REVIEW_TARGET_WORKING_DAYS", 20)
 # An unanswered question to the applicant is reminded after this many working days (and again
 # after as many more); checked daily by beat.
 QUESTION_REMINDER_WORKING_DAYS = envint("QUESTION_REMINDER_WORKING_DAYS", 5)
+# The holder is reminded this many days before a licence expires; Sales' dashboard lists those.
+LICENCE_EXPIRY_REMINDER_DAYS = envint("LICENCE_EXPIRY_REMINDER_DAYS", 60)
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 LOGGING = {

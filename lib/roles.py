@@ -1,4 +1,8 @@
-"""The four roles of Clearance, held as auth groups (created by lib's migration 0001)."""
+"""The roles of Clearance, held as auth groups (created by lib's migrations 0001 and 0003).
+
+Four are people; Integration is a machine: an order or shipping system holding an API token that
+may call the export check and nothing else (`lib.permissions`, `lib.middleware`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,16 @@ class Role(StrEnum):
     REVIEWER = "Reviewer"
     COMPLIANCE_ADMIN = "Compliance admin"
     AUDITOR = "Auditor"
+    INTEGRATION = "Integration"
+
+
+# Roles whose holders are systems, not people: they reach only views that name them.
+MACHINE_ROLES = frozenset({Role.INTEGRATION})
+
+
+def is_machine(user: User | AnonymousUser | None) -> bool:
+    """Whether the user holds a machine role: such an account is confined to the views that allow it."""
+    return bool(roles_of(user) & MACHINE_ROLES)
 
 
 def roles_of(user: User | AnonymousUser | None) -> frozenset[Role]:

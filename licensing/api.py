@@ -22,19 +22,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from entities.models import Entity
 from lib.drf import acting_user
 from lib.permissions import HasRole
 from lib.roles import Role
-from licensing import impact, services
+from licensing import export_checks, impact, licences, services
 from licensing.filters import ApplicationFilter
 from licensing.models import (
     Application,
     ApplicationQuerySet,
     CaseNote,
     Document,
+    ExportCheck,
     Hit,
+    Licence,
     Question,
     RememberedClearance,
+    Shipment,
     SignOff,
     SignOffPolicy,
     sees_internal,
@@ -43,25 +47,33 @@ from licensing.serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
     AssignCasesSerializer,
+    BulkLicenceActionSerializer,
     CaseNoteSerializer,
     ClearInputSerializer,
     CountersignInputSerializer,
     DecisionInputSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    ExportCheckInputSerializer,
+    ExportCheckSerializer,
     HitSerializer,
+    LicenceDetailSerializer,
     NoteInputSerializer,
     QuestionInputSerializer,
     QuestionSerializer,
     QuestionWithdrawSerializer,
     RationaleSerializer,
+    ReasonSerializer,
     RememberedClearanceSerializer,
     ReplyInputSerializer,
     RevokeInputSerializer,
+    ShipmentInputSerializer,
+    ShipmentSerializer,
     SignOffPolicySerializer,
     TimelineEventSerializer,
     WithdrawSerializer,
 )
+from licensing.status import LicenceAction
 from licensing.timeline import build_timeline
 
 T = TypeVar("T")
@@ -567,3 +579,232 @@ class AssignCasesView(APIView):
         services.assign_cases(actor=acting_user(request), applications=applications, reviewer=reviewer)
         assigned = with_embedded(visible_applications(request).filter(pk__in=ids)).order_by("pk")
         return Response(ApplicationSerializer(assigned, many=True).data)
+
+
+def visible_licences(request: Request) -> QuerySet[Licence]:
+    return Licence.objects.filter(application__in=Application.objects.for_user(request.user)).select_related(
+        "application__applicant"
+    )
+
+
+class LicenceListView(generics.ListAPIView[Licence]):
+    """The licences you may see (Sales: your own), with their balances."""
+
+    permission_classes = [HasRole]
+    serializer_class = LicenceDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Licence]:
+        return visible_licences(self.request).order_by("-issued_at", "-id")
+
+
+class LicenceAPIView(APIView):
+    def get_licence(self, pk: int) -> Licence:
+        return get_object_or_404(visible_licences(self.request), pk=pk)
+
+    def represent(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(LicenceDetailSerializer(self.get_licence(pk)).data, status=status_code)
+
+
+class LicenceDetailView(LicenceAPIView):
+    """A licence: its status and why, and per licensed line what is licensed, shipped and remaining."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=LicenceDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return self.represent(pk)
+
+
+class LicenceActionView(LicenceAPIView):
+    permission_classes = [HasRole]
+    write_roles = (Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+    action = LicenceAction.RELEASE
+
+    @extend_schema(request=ReasonSerializer, responses=LicenceDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        licence = self.get_licence(pk)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        licences.act(
+            actor=acting_user(request), licence=licence, action=self.action, reason=body.validated_data["reason"]
+        )
+        return self.represent(pk)
+
+
+class LicenceReleaseView(LicenceActionView):
+    """Release a held licence, with a reason, once every hit on its parties is reviewed (409 before)."""
+
+    action = LicenceAction.RELEASE
+
+
+class LicenceSuspendView(LicenceActionView):
+    """Suspend an active licence, with a reason: nothing ships under it until it is reinstated."""
+
+    action = LicenceAction.SUSPEND
+
+
+class LicenceReinstateView(LicenceActionView):
+    """Reinstate a suspended licence, with a reason."""
+
+    action = LicenceAction.REINSTATE
+
+
+class LicenceRevokeView(LicenceActionView):
+    """Revoke a licence, with a reason. Final."""
+
+    action = LicenceAction.REVOKE
+
+
+class LicenceShipmentsView(LicenceAPIView):
+    """GET the licence's ledger (shipments and reversals); POST a shipment (the licence holder).
+
+    A refused shipment records nothing: 409 when the licence is not active, 400 naming the field
+    otherwise (more than remains on a line, a consignee or item not on the licence, a date outside
+    the validity).
+    """
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(responses=ShipmentSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        shipments = self.get_licence(pk).shipments.select_related("recorded_by").prefetch_related("lines")
+        return Response(ShipmentSerializer(shipments, many=True).data)
+
+    @extend_schema(request=ShipmentInputSerializer, responses={201: ShipmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        licence = self.get_licence(pk)
+        body = ShipmentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        shipment = licences.record_shipment(actor=acting_user(request), licence=licence, data=body.to_data())
+        return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
+
+
+class ShipmentReverseView(APIView):
+    """Undo a mistaken shipment with a reversal entry, with a reason (the licence holder or a Compliance admin)."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES, Role.COMPLIANCE_ADMIN)
+
+    @extend_schema(request=ReasonSerializer, responses={201: ShipmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        visible = Shipment.objects.filter(licence__in=visible_licences(request))
+        shipment = get_object_or_404(visible, pk=pk)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reversal = licences.reverse_shipment(
+            actor=acting_user(request), shipment=shipment, reason=body.validated_data["reason"]
+        )
+        return Response(ShipmentSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class ExportCheckView(generics.ListAPIView[ExportCheck]):
+    """POST: an order system asks whether an order may leave (Integration accounts only).
+
+    Allowed or blocked, with every reason: screening hits against the current list version (with
+    the explanation), the licence's state and remaining balance, or with no licence the licence
+    determination. With `record=true` and an `Idempotency-Key` header an allowed check also records
+    the shipment; a retry with the same key returns the first answer and never ships twice.
+
+    GET: the log of checks, newest first, searchable (`q`: licence number, reference, party name;
+    `allowed`: true or false) by Compliance admins and auditors.
+    """
+
+    permission_classes = [HasRole]
+    machine_roles_allowed = True
+    read_roles = (Role.COMPLIANCE_ADMIN, Role.AUDITOR)
+    write_roles = (Role.INTEGRATION,)
+    serializer_class = ExportCheckSerializer
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> QuerySet[ExportCheck]:
+        checks = ExportCheck.objects.select_related("requested_by").search(self.request.query_params.get("q", ""))
+        allowed = self.request.query_params.get("allowed", "").lower()
+        if allowed in {"true", "false"}:
+            checks = checks.filter(allowed=allowed == "true")
+        return checks
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Licence number, reference, consignee or end user contains"),
+            OpenApiParameter("allowed", bool, description="Only allowed (true) or blocked (false) checks"),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ExportCheckInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Needed with record=true; a retry with the same key gets the first answer back.",
+            )
+        ],
+        responses={200: ExportCheckSerializer},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ExportCheckInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        logged, replayed = export_checks.check(
+            actor=acting_user(request),
+            request=body.to_request(),
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
+        )
+        response = Response(ExportCheckSerializer(logged).data)
+        response["Idempotent-Replayed"] = "true" if replayed else "false"
+        return response
+
+
+class EntityLicencesView(APIView):
+    """GET: preview the licences a bulk action on an entity would take (`action`: suspend or revoke).
+
+    POST: suspend or revoke them all with one reason, sending the ids previewed; if the set changed
+    since, nothing is done (409) and the new preview is to be fetched. Compliance admins only.
+    """
+
+    permission_classes = [HasRole]
+    read_roles = (Role.COMPLIANCE_ADMIN,)
+    write_roles = (Role.COMPLIANCE_ADMIN,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("action", str, enum=list(licences.BULK_ACTIONS), required=True)],
+        responses=LicenceDetailSerializer(many=True),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        entity = get_object_or_404(Entity, pk=pk)
+        action = request.query_params.get("action", "")
+        if action not in licences.BULK_ACTIONS:
+            raise ValidationError({"action": "Choose suspend or revoke."})
+        return Response(LicenceDetailSerializer(licences.touching_entity(entity.pk, action), many=True).data)
+
+    @extend_schema(request=BulkLicenceActionSerializer, responses=LicenceDetailSerializer(many=True))
+    def post(self, request: Request, pk: int) -> Response:
+        entity = get_object_or_404(Entity, pk=pk)
+        body = BulkLicenceActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = licences.act_on_entity(
+            actor=acting_user(request),
+            entity_id=entity.pk,
+            action=body.validated_data["action"],
+            reason=body.validated_data["reason"],
+            expected=body.validated_data["licences"],
+        )
+        return Response(LicenceDetailSerializer(done, many=True).data)
+
+
+class LicenceAmendView(LicenceAPIView):
+    """The licence holder asks for an amendment: returns a new draft request linked to the licence,
+    a copy of the licensed one, to PATCH (quantities, values, parties, `requested_valid_until`) and submit."""
+
+    permission_classes = [HasRole]
+    write_roles = (Role.SALES,)
+
+    @extend_schema(request=None, responses={201: ApplicationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        amendment = services.request_amendment(actor=acting_user(request), licence=self.get_licence(pk))
+        application = get_object_or_404(with_embedded(visible_applications(request)), pk=amendment.pk)
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)

@@ -18,4 +18,5 @@ class LicensingConfig(AppConfig):
         register_target(CaseScreening())
         register_panel(order=5, roles=(Role.SALES,), fill=figures.fill_sales_panel)
         register_panel(order=10, roles=(Role.REVIEWER,), fill=figures.fill_reviewer_panel)
+        register_panel(order=15, roles=(Role.SALES,), fill=figures.fill_expiring_panel)
         register_panel(order=20, roles=tuple(Role), fill=figures.fill_requests_panel)

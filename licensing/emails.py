@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from lib import outbox
 from lib.roles import Role
-from licensing.models import CaseNote, Decision, Hit, Licence, Question, SignOff
+from licensing.models import CaseNote, Decision, Hit, Licence, LineBalance, Question, SignOff
 
 
 def new_hits(hit_ids: Sequence[int], *, unit: str) -> None:
@@ -254,6 +254,68 @@ def sent_back(sign_off: SignOff) -> None:
                     ]
                 ),
                 recipients=_to(sign_off.proposed_by),
+            )
+        ]
+    )
+
+
+LICENCE_ACTIONS_DONE = {
+    "release": "released: shipping under it may resume",
+    "suspend": "suspended: nothing may ship under it until it is reinstated",
+    "reinstate": "reinstated: shipping under it may resume",
+    "revoke": "revoked: nothing may ship under it again",
+}
+
+
+def licence_changed(licence: Licence, *, action: str, reason: str, event: int) -> None:
+    """Tell the licence holder that an officer released, suspended, reinstated or revoked it, and why.
+
+    `event` (the licence's history row) makes the key unique per change, so a licence suspended,
+    reinstated and suspended again sends three e-mails, and a retried write sends one.
+    """
+    application = licence.application
+    applicant = application.applicant
+    done = LICENCE_ACTIONS_DONE.get(action, action)
+    body = "\n".join(
+        [
+            f"Licence {licence.number} (request {application.reference}) was {done}.",
+            "",
+            f"Reason: {reason}",
+        ]
+    )
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"licence-{action}:{licence.pk}:{event}",
+                subject=f"{licence.number}: licence {done.split(':')[0]}",
+                body=body,
+                recipients=[applicant.email] if applicant.email else [],
+            )
+        ]
+    )
+
+
+def licence_expiring(licence: Licence, *, balances: Sequence[LineBalance]) -> None:
+    """Remind the holder that a licence ends soon, with what is left on it (once per end date)."""
+    applicant = licence.application.applicant
+    lines = [
+        f"Licence {licence.number} (request {licence.application.reference}) expires on {licence.valid_until}.",
+        "Nothing may ship under it after that day; ask for an amendment if you need a later end date.",
+        "",
+        "Remaining:",
+        *(
+            f"- {b.item.eccn} {b.item.description[:40]}: "
+            f"{b.remaining_quantity} {b.item.unit}, value {b.remaining_value}"
+            for b in balances
+        ),
+    ]
+    outbox.write(
+        [
+            outbox.Email(
+                key=f"licence-expiring:{licence.pk}:{licence.valid_until}",
+                subject=f"{licence.number}: expires on {licence.valid_until}",
+                body="\n".join(lines),
+                recipients=[applicant.email] if applicant.email else [],
             )
         ]
     )

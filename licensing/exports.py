@@ -109,6 +109,10 @@ def case_file_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "hits": [{"hit": hit, "why": why_in_words(hit.explanation)} for hit in hits],
         "decision": decision,
         "licence": licence,
+        "balances": licence.balances() if licence else [],
+        "shipments": list(licence.shipments.select_related("consignee", "recorded_by").prefetch_related("lines__item"))
+        if licence
+        else [],
         "timeline": _timeline_for_the_record(application, internal=sees_internal(request.user)),
         "determination": application.determination or {},
         "generated_at": timezone.now(),

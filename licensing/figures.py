@@ -11,6 +11,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from lib.dashboard import WEEKS, Chart, Dashboard, start_of, week_key, week_labels, week_starts, weekly_series
+from licensing.licences import expiring_soon
 from licensing.models import Application, Decision, Question, visibility_scope
 from licensing.status import OPEN_STATUSES, Status
 
@@ -202,3 +203,27 @@ def open_questions(applicant: User | AnonymousUser) -> list[dict[str, Any]]:
 def fill_sales_panel(dashboard: Dashboard, user: User | AnonymousUser) -> None:
     """Sales: the questions waiting for their answer. Not cached: it is what they must act on now."""
     dashboard.tables["open_questions"] = open_questions(user)
+
+
+def fill_expiring_panel(dashboard: Dashboard, user: User | AnonymousUser) -> None:
+    """Sales: their licences expiring soon, with the balance left on each; cached like every figure."""
+    dashboard.tables["expiring_licences"] = dashboard.add(
+        f"expiring-licences:applicant:{user.pk}", lambda: expiring_licences(user)
+    )
+
+
+def expiring_licences(user: User | AnonymousUser) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for licence in expiring_soon().filter(application__applicant=user.pk).order_by("valid_until", "pk")[:50]:
+        rows.append(
+            {
+                "pk": licence.pk,
+                "number": licence.number,
+                "status": licence.get_status_display(),
+                "valid_until": licence.valid_until,
+                "remaining": "; ".join(
+                    f"{b.item.eccn} {b.remaining_quantity} {b.item.unit}" for b in licence.balances()
+                ),
+            }
+        )
+    return rows

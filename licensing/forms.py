@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
+from licensing.licences import ShipmentData, ShipmentLineData
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
     AddressBookEntry,
@@ -34,8 +36,9 @@ def country_select() -> forms.Select:
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
-        fields = ["type", "destination_country", "end_use", "additional_info"]
+        fields = ["type", "destination_country", "end_use", "additional_info", "requested_valid_until"]
         widgets = {
+            "requested_valid_until": forms.DateInput(attrs={"type": "date"}),
             "destination_country": country_select(),
             "end_use": forms.Textarea(attrs={"rows": 3}),
             "additional_info": forms.Textarea(attrs={"rows": 3}),
@@ -142,6 +145,7 @@ def application_data(
         destination_country=data["destination_country"],
         end_use=data.get("end_use", ""),
         additional_info=data.get("additional_info", ""),
+        requested_valid_until=data.get("requested_valid_until"),
         parties=tuple(
             PartyData(
                 id=f.instance.pk,
@@ -355,3 +359,58 @@ class ThresholdPreviewForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(required=False, label="Reason (optional)")
+
+
+class ReasonForm(forms.Form):
+    """A licence action or a reversal: the service says a reason is required, the form only parses it."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Reason", max_length=5000)
+
+
+class ShipmentForm(forms.Form):
+    """The head of a shipment; its lines are one quantity and value field pair per licensed item."""
+
+    shipped_on = forms.DateField(label="Shipped on", widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label="Order or invoice number", max_length=100)
+    consignee = forms.TypedChoiceField(label="Consignee", coerce=int)
+
+    def __init__(self, *args: Any, parties: Any = (), items: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        self.fields["consignee"].choices = [  # type: ignore[attr-defined]
+            ("", "— choose a party on the licence —"),
+            *((p.pk, f"{p.name} ({p.get_role_display().lower()}, {p.country})") for p in parties),
+        ]
+        for item in self.items:
+            self.fields[f"quantity_{item.pk}"] = forms.DecimalField(
+                label=f"Quantity of {item.eccn} {item.description[:40]}",
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+            )
+            self.fields[f"value_{item.pk}"] = forms.DecimalField(
+                label=f"Value of {item.eccn} {item.description[:40]}",
+                required=False,
+                min_value=0,
+                max_digits=16,
+                decimal_places=2,
+            )
+
+    def item_fields(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [(item, self[f"quantity_{item.pk}"], self[f"value_{item.pk}"]) for item in self.items]
+
+    def to_data(self) -> ShipmentData:
+        data = self.cleaned_data
+        lines = [
+            ShipmentLineData(
+                item_id=item.pk,
+                quantity=data[f"quantity_{item.pk}"],
+                value=data.get(f"value_{item.pk}") or Decimal(0),
+            )
+            for item in self.items
+            if data.get(f"quantity_{item.pk}")
+        ]
+        return ShipmentData(
+            shipped_on=data["shipped_on"], reference=data["reference"], consignee_id=data["consignee"], lines=lines
+        )

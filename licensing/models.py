@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -24,6 +25,7 @@ from lib.roles import Role, has_role
 from licensing.status import (
     DECIDED_STATUSES,
     LICENCE_IN_FORCE,
+    LICENCE_SHIPPABLE,
     LICENCE_TRANSITIONS,
     OPEN_STATUSES,
     TRANSITIONS,
@@ -168,6 +170,16 @@ class Application(models.Model):
     # the working days the case waited for the applicant (the clock stops while a question is open).
     target_date = models.DateField(null=True, blank=True, db_index=True)
     clock_stopped_at = models.DateTimeField(null=True, blank=True)
+    # An amendment is a new request linked to the licence it would replace.
+    amends = models.ForeignKey(
+        "Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments", editable=False
+    )
+    requested_valid_until = models.DateField(
+        "requested end date",
+        null=True,
+        blank=True,
+        help_text="Amendments only: a later end date for the licence; leave blank to keep its current one.",
+    )
     # The licence determination made at submit (and refreshed as hits are reviewed).
     determination = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -359,6 +371,10 @@ class LineItem(models.Model):
         blank=True,
         validators=[validate_reasons],
         help_text="Optional, e.g. “NS1 AT1”: overrides Clearance's own table for this ECCN.",
+    )
+    # On an amendment, the licensed line this one continues: what shipped against it carries over.
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     history = HistoricalRecords()
 
@@ -642,6 +658,12 @@ class Licence(models.Model):
     valid_until = models.DateField()
     conditions = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    # The licence version this one replaced (an approved amendment); that one stays readable.
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", editable=False
+    )
+    # Why the licence last changed status, in full (history's change reason is cut to 100 characters).
+    status_reason = models.TextField(blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -653,6 +675,145 @@ class Licence(models.Model):
     def transition(self, action: str) -> str:
         self.status = next_status(LICENCE_TRANSITIONS, LicenceStatus, self.status, action, what="licence")
         return self.status
+
+    def can(self, action: str) -> bool:
+        return (self.status, action) in LICENCE_TRANSITIONS
+
+    @property
+    def shippable(self) -> bool:
+        return self.status in LICENCE_SHIPPABLE
+
+    def balances(self) -> list[LineBalance]:
+        """Per licensed line: what the licence allows, what has shipped (net of reversals), what is left."""
+        items = list(LineItem.objects.filter(application_id=self.application_id).order_by("pk"))
+        # Each line and the lines it continues from earlier versions of the licence: an amendment
+        # carries over what already shipped.
+        lineage: dict[int, int] = {}
+        frontier = {item.pk: item.carried_from_id for item in items}
+        for item in items:
+            lineage[item.pk] = item.pk
+        while any(frontier.values()):
+            parents = {pk: parent for pk, parent in frontier.items() if parent}
+            for current, parent in parents.items():
+                lineage[parent] = lineage[current]
+            rows = LineItem.objects.filter(pk__in=list(parents.values())).values_list("pk", "carried_from_id")
+            frontier = dict(rows)
+        shipped: dict[int, tuple[Decimal, Decimal]] = {}
+        for row in (
+            ShipmentLine.objects.filter(item_id__in=list(lineage))
+            .values("item_id")
+            .annotate(quantity=Sum("quantity"), value=Sum("value"))
+            .order_by()
+        ):
+            owner = lineage[row["item_id"]]
+            before = shipped.get(owner, (ZERO, ZERO))
+            shipped[owner] = (before[0] + (row["quantity"] or ZERO), before[1] + (row["value"] or ZERO))
+        return [
+            LineBalance(
+                item=item,
+                shipped_quantity=shipped.get(item.pk, (ZERO, ZERO))[0] or ZERO,
+                shipped_value=shipped.get(item.pk, (ZERO, ZERO))[1] or ZERO,
+            )
+            for item in items
+        ]
+
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class LineBalance:
+    """One licensed line drawn down by shipments: the licence's balance is the list of these."""
+
+    item: LineItem
+    shipped_quantity: Decimal
+    shipped_value: Decimal
+
+    @property
+    def licensed_quantity(self) -> Decimal:
+        return self.item.quantity
+
+    @property
+    def licensed_value(self) -> Decimal:
+        return self.item.total
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return max(self.item.quantity - self.shipped_quantity, ZERO)
+
+    @property
+    def remaining_value(self) -> Decimal:
+        return max(self.item.total - self.shipped_value, ZERO)
+
+    @property
+    def used_up(self) -> bool:
+        """Nothing more can ship on this line: no units, or no value, left."""
+        return self.remaining_quantity <= 0 or self.remaining_value <= 0
+
+
+class LedgerIsAppendOnly(Exception):
+    """Raised when code tries to edit or delete a shipment: a mistake is undone by a reversal entry."""
+
+
+class AppendOnly(models.Model):
+    """A row that is written once and never changed or deleted (the shipment ledger)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise LedgerIsAppendOnly(f"{type(self).__name__} rows are append-only; record a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise LedgerIsAppendOnly(f"{type(self).__name__} rows are append-only and are never deleted.")
+
+
+class Shipment(AppendOnly):
+    """One entry in a licence's ledger: a shipment, or the reversal of one.
+
+    Records of shipments are kept with the licence (15 CFR 762); a mistaken entry is undone by
+    a reversal that names it and carries the same lines negated, never by an edit.
+    """
+
+    class Kind(models.TextChoices):
+        SHIPMENT = "shipment", "Shipment"
+        REVERSAL = "reversal", "Reversal"
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="shipments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SHIPMENT)
+    shipped_on = models.DateField()
+    reference = models.CharField(max_length=100, help_text="Order or invoice number.")
+    consignee = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    # A shipment is reversed at most once: the database refuses a second reversal.
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class ShipmentLine(AppendOnly):
+    """A quantity and value of one licensed line, shipped (positive) or given back by a reversal (negative)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["shipment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.item_id}"
 
 
 class CountryChart(models.Model):
@@ -928,3 +1089,58 @@ class RememberedClearance(models.Model):
         if self.review_by < today:
             return f"its review date {self.review_by.isoformat()} has passed"
         return None
+
+
+class ExportCheckQuerySet(models.QuerySet["ExportCheck"]):
+    def search(self, text: str) -> ExportCheckQuerySet:
+        """Checks whose licence number, reference, consignee or end user mentions `text`."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(licence_number__icontains=text)
+            | Q(reference__icontains=text)
+            | Q(consignee_name__icontains=text)
+            | Q(end_user_name__icontains=text)
+        )
+
+
+class ExportCheck(AppendOnly):
+    """One question an order system asked before an order left, and the answer it got.
+
+    Kept as a record (15 CFR 762): who asked, when, what, the answer with every reason, and the
+    list version the parties were screened against. With an Idempotency-Key the same system asking
+    again gets this answer back and nothing is shipped twice: the key is unique per caller.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_hash = models.CharField(max_length=64)
+    payload = models.JSONField()
+    answer = models.JSONField()
+    allowed = models.BooleanField()
+    list_version = models.PositiveIntegerField(null=True, blank=True)
+    licence = models.ForeignKey(Licence, null=True, blank=True, on_delete=models.PROTECT, related_name="checks")
+    licence_number = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    consignee_name = models.CharField(max_length=300, blank=True)
+    end_user_name = models.CharField(max_length=300, blank=True)
+    shipment = models.OneToOneField(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="export_check"
+    )
+
+    objects = ExportCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_check_per_caller_and_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export check {self.pk} ({'allowed' if self.allowed else 'blocked'})"

@@ -43,3 +43,25 @@ def require_reviewer(actor: User, application: Application, *, doing: str) -> No
 def may_flag(actor: User) -> bool:
     """Reviewers, and the system account re-screening acts as, put cases on hold."""
     return has_role(actor, Role.REVIEWER) or actor.get_username() == SYSTEM_USERNAME
+
+
+def require_licence_officer(actor: User, application: Application, *, doing: str) -> None:
+    """Reviewers and Compliance admins act on issued licences (release, suspend, reinstate, revoke),
+    never on one issued on a request they filed themselves (segregation of duties)."""
+    if not has_role(actor, Role.REVIEWER, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied(f"Only reviewers and Compliance admins can {doing} licences.")
+    if application.applicant_id == actor.pk:
+        raise PermissionDenied(f"You filed this request, so you cannot {doing} its licence (segregation of duties).")
+
+
+def require_shipper(actor: User, application: Application) -> None:
+    """Shipments are recorded by the Sales user who holds the licence (who filed its request)."""
+    if not has_role(actor, Role.SALES) or application.applicant_id != actor.pk:
+        raise PermissionDenied("Only the Sales user who holds this licence can record shipments against it.")
+
+
+def require_reverser(actor: User, application: Application) -> None:
+    """The licence holder undoes their own mistaken shipment; a Compliance admin may too."""
+    owner = has_role(actor, Role.SALES) and application.applicant_id == actor.pk
+    if not owner and not has_role(actor, Role.COMPLIANCE_ADMIN):
+        raise PermissionDenied("Only the licence holder or a Compliance admin can reverse a shipment.")

@@ -3,6 +3,7 @@ rules (who may do what, which move is legal, what submit needs) live in licensin
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.validators import MaxLengthValidator
@@ -11,18 +12,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from licensing.export_checks import CheckItem, CheckParty, CheckRequest
+from licensing.licences import ShipmentData, ShipmentLineData
 from licensing.models import (
     DOCUMENT_EXTENSIONS,
     Application,
     CaseNote,
     Decision,
     Document,
+    ExportCheck,
     Hit,
     Licence,
+    LineBalance,
     LineItem,
     Party,
     Question,
     RememberedClearance,
+    Shipment,
+    ShipmentLine,
     SignOff,
     SignOffPolicy,
 )
@@ -248,6 +255,8 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "destination_country",
             "end_use",
             "additional_info",
+            "amends",
+            "requested_valid_until",
             "total_value",
             "status",
             "assigned_to",
@@ -314,13 +323,21 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
 
     class Meta:
         model = Application
-        fields = ["type", "destination_country", "end_use", "additional_info", "parties", "items"]
+        fields = [
+            "type",
+            "destination_country",
+            "end_use",
+            "additional_info",
+            "requested_valid_until",
+            "parties",
+            "items",
+        ]
 
     def to_data(self, current: Application | None = None) -> ApplicationData:
         """The validated input as the services take it; omitted fields keep `current`'s values."""
         values: dict[str, Any] = dict(self.validated_data)
         if current is not None:
-            for name in ("type", "destination_country", "end_use", "additional_info"):
+            for name in ("type", "destination_country", "end_use", "additional_info", "requested_valid_until"):
                 values.setdefault(name, getattr(current, name))
             if "parties" not in values:
                 values["parties"] = [
@@ -346,6 +363,7 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
             destination_country=values.get("destination_country", ""),
             end_use=values.get("end_use", ""),
             additional_info=values.get("additional_info", ""),
+            requested_valid_until=values.get("requested_valid_until"),
             parties=tuple(PartyData(**dict(p)) for p in values.get("parties", [])),
             items=tuple(
                 ItemData(**{k: v for k, v in dict(i).items() if k != "total"}) for i in values.get("items", [])
@@ -506,3 +524,227 @@ class RememberedClearanceSerializer(serializers.ModelSerializer[RememberedCleara
 
 class RevokeInputSerializer(serializers.Serializer[dict[str, Any]]):
     reason = _text()
+
+
+class LineBalanceSerializer(serializers.Serializer[LineBalance]):
+    item = serializers.IntegerField(source="item.pk", help_text="The licensed line item's id.")
+    eccn = serializers.CharField(source="item.eccn")
+    description = serializers.CharField(source="item.description")
+    unit = serializers.CharField(source="item.unit")
+    licensed_quantity = serializers.DecimalField(max_digits=14, decimal_places=2)
+    shipped_quantity = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Net of reversals.")
+    remaining_quantity = serializers.DecimalField(max_digits=14, decimal_places=2)
+    licensed_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    shipped_value = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Net of reversals.")
+    remaining_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    used_up = serializers.BooleanField()
+
+
+class LicenceDetailSerializer(serializers.ModelSerializer[Licence]):
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    reference = serializers.CharField(source="application.reference", read_only=True)
+    balance = serializers.SerializerMethodField(help_text="Per licensed line: licensed, shipped, remaining.")
+    superseded_by = serializers.SerializerMethodField(help_text="The licence version an approved amendment issued.")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_superseded_by(self, obj: Licence) -> int | None:
+        newer = Licence.objects.filter(supersedes=obj).values_list("pk", flat=True).first()
+        return newer
+
+    class Meta:
+        model = Licence
+        fields = [
+            "id",
+            "number",
+            "application",
+            "reference",
+            "status",
+            "status_reason",
+            "valid_from",
+            "valid_until",
+            "conditions",
+            "issued_at",
+            "supersedes",
+            "superseded_by",
+            "balance",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LineBalanceSerializer(many=True))
+    def get_balance(self, obj: Licence) -> list[dict[str, Any]]:
+        return list(LineBalanceSerializer(obj.balances(), many=True).data)  # type: ignore[arg-type]
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer[ShipmentLine]):
+    class Meta:
+        model = ShipmentLine
+        fields = ["item", "quantity", "value"]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
+    recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "licence",
+            "kind",
+            "shipped_on",
+            "reference",
+            "consignee",
+            "reverses",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentLineInputSerializer(serializers.Serializer[dict[str, Any]]):
+    item = serializers.IntegerField(help_text="The id of a line item on the licence.")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+
+
+class ShipmentInputSerializer(serializers.Serializer[dict[str, Any]]):
+    shipped_on = serializers.DateField()
+    reference = serializers.CharField(max_length=100, help_text="Order or invoice number.")
+    consignee = serializers.IntegerField(help_text="The id of a party on the licence.")
+    lines = ShipmentLineInputSerializer(many=True, max_length=200)  # type: ignore[call-arg]
+
+    def to_data(self) -> ShipmentData:
+        data = self.validated_data
+        return ShipmentData(
+            shipped_on=data["shipped_on"],
+            reference=data["reference"],
+            consignee_id=data["consignee"],
+            lines=[
+                ShipmentLineData(item_id=line["item"], quantity=line["quantity"], value=line["value"])
+                for line in data["lines"]
+            ],
+        )
+
+
+class ReasonSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = _text()
+
+
+class CheckPartySerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=300)
+    country = serializers.CharField(max_length=2, min_length=2, help_text="ISO 3166 two-letter code.")
+    address = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CheckItemSerializer(serializers.Serializer[dict[str, Any]]):
+    eccn = serializers.CharField(max_length=32, help_text="e.g. 5A002, 3A991 or EAR99.")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+
+
+class ExportCheckInputSerializer(serializers.Serializer[dict[str, Any]]):
+    licence_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text="The licence the order ships under; leave out to ask whether one is needed.",
+    )
+    consignee = CheckPartySerializer()
+    end_user = CheckPartySerializer()
+    items = CheckItemSerializer(many=True, min_length=1, max_length=200)  # type: ignore[call-arg]
+    shipped_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+    reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="Order or invoice number."
+    )
+    record = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also record the shipment when allowed (needs licence_number, reference and an Idempotency-Key).",
+    )
+
+    def to_request(self) -> CheckRequest:
+        data = self.validated_data
+
+        def party(raw: dict[str, Any]) -> CheckParty:
+            return CheckParty(name=raw["name"], country=raw["country"].strip().upper(), address=raw["address"])
+
+        return CheckRequest(
+            licence_number=data["licence_number"] or "",
+            consignee=party(data["consignee"]),
+            end_user=party(data["end_user"]),
+            items=[CheckItem(eccn=i["eccn"], quantity=i["quantity"], value=i["value"]) for i in data["items"]],
+            shipped_on=data["shipped_on"],
+            reference=data["reference"],
+            record=data["record"],
+        )
+
+
+class ScreeningHitSerializer(serializers.Serializer[dict[str, Any]]):
+    party = serializers.CharField(help_text="consignee or end user")
+    name = serializers.CharField(help_text="The name the order system sent.")
+    entity_id = serializers.IntegerField()
+    matched_name = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    score = serializers.FloatField()
+    explanation = serializers.DictField(help_text="Why it matched: normalised names, tokens, country evidence.")
+    license_requirement = serializers.CharField()
+    license_policy = serializers.CharField()
+    reviewed_on_licence = serializers.BooleanField(help_text="A reviewer already weighed this match for the licence.")
+
+
+class ExportCheckLicenceSerializer(serializers.Serializer[dict[str, Any]]):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    balance = serializers.ListField(child=serializers.DictField())
+
+
+class ExportCheckAnswerSerializer(serializers.Serializer[dict[str, Any]]):
+    allowed = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Every reason for the answer.")
+    list_version = serializers.IntegerField(
+        allow_null=True, help_text="The list version the parties were screened against."
+    )
+    screening = ScreeningHitSerializer(many=True)
+    licence = ExportCheckLicenceSerializer(allow_null=True)
+    determination = serializers.DictField(allow_null=True, help_text="With no licence: whether one is needed, and why.")
+    shipment = serializers.IntegerField(allow_null=True, help_text="The shipment recorded (record=true and allowed).")
+
+
+class ExportCheckSerializer(serializers.ModelSerializer[ExportCheck]):
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    answer = ExportCheckAnswerSerializer(read_only=True)
+
+    class Meta:
+        model = ExportCheck
+        fields = [
+            "id",
+            "requested_by",
+            "requested_at",
+            "allowed",
+            "list_version",
+            "licence_number",
+            "reference",
+            "consignee_name",
+            "end_user_name",
+            "shipment",
+            "payload",
+            "answer",
+        ]
+        read_only_fields = fields
+
+
+class BulkLicenceActionSerializer(serializers.Serializer[dict[str, Any]]):
+    action = serializers.ChoiceField(choices=["suspend", "revoke"])
+    reason = _text()
+    licences = serializers.ListField(
+        child=serializers.IntegerField(), max_length=10_000, help_text="The ids the preview listed."
+    )

@@ -53,7 +53,16 @@ from licensing.models import (
     visibility_scope,
 )
 from licensing.rules import may_flag, require_applicant, require_reviewer, require_sales_owner
-from licensing.status import OUTCOME_ACTIONS, Action, IllegalTransition, LicenceAction, LicenceStatus, Status
+from licensing.status import (
+    LICENCE_AMENDABLE,
+    LICENCE_TRANSITIONS,
+    OUTCOME_ACTIONS,
+    Action,
+    IllegalTransition,
+    LicenceAction,
+    LicenceStatus,
+    Status,
+)
 from licensing.validators import country_codes, normalise_eccn
 
 # Review policies under which approving over a confirmed hit needs an explicit, recorded override.
@@ -115,6 +124,7 @@ class ApplicationData:
     additional_info: str = ""
     parties: Sequence[PartyData] = field(default_factory=tuple)
     items: Sequence[ItemData] = field(default_factory=tuple)
+    requested_valid_until: date | None = None
 
 
 def _save(obj: models.Model, actor: User | None, reason: str, **kwargs: Any) -> None:
@@ -191,6 +201,7 @@ def _apply_header(application: Application, data: ApplicationData) -> None:
     application.destination_country = (data.destination_country or "").strip().upper()
     application.end_use = data.end_use.strip()
     application.additional_info = data.additional_info.strip()
+    application.requested_valid_until = data.requested_valid_until
 
 
 def _write_children(application: Application, data: ApplicationData, *, actor: User, reason: str) -> None:
@@ -377,10 +388,19 @@ def completeness_errors(application: Application) -> list[str]:
         errors.append("Add at least one line item.")
     if not application.end_use.strip():
         errors.append("Describe the specific end use.")
+    amends = application.amends
+    if application.requested_valid_until and amends is None:
+        errors.append("A requested end date belongs to an amendment of a licence only.")
+    if (
+        amends is not None
+        and application.requested_valid_until
+        and application.requested_valid_until < amends.valid_until
+    ):
+        errors.append(f"An amendment may extend the licence, not shorten it: it runs until {amends.valid_until}.")
     return errors
 
 
-def _country_chart() -> dict[str, frozenset[str]] | None:
+def country_chart() -> dict[str, frozenset[str]] | None:
     rows = CountryChart.objects.values_list("country", "reasons")
     chart = {country: frozenset(reasons) for country, reasons in rows}
     return chart or None
@@ -415,7 +435,7 @@ def compute_determinations(applications: Sequence[Application]) -> dict[int, Det
                 status=h.status,
             )
         )
-    chart = _country_chart()
+    chart = country_chart()
     return {
         a.pk: determine(items=items[a.pk], destination=a.destination_country, listed=listed[a.pk], chart=chart)
         for a in applications
@@ -631,14 +651,88 @@ def decide(
 
 
 def issue_licence(*, actor: User, application: Application, conditions: str, on: date) -> Licence:
+    """Issue the licence an approval grants; for an amendment, a new version that supersedes the old.
+
+    The new version keeps the old one's start date and end date (or the later one asked for);
+    the old version is marked superseded and stays readable, and its shipments count against the
+    new version's lines through `LineItem.carried_from`.
+    """
+    old = application.amends
+    if old is not None:
+        old = Licence.objects.select_for_update(of=("self",)).get(pk=old.pk)
+        old.transition(LicenceAction.SUPERSEDE)
+        valid_from = old.valid_from
+        valid_until = max(application.requested_valid_until or old.valid_until, old.valid_until)
+    else:
+        valid_from, valid_until = on, on + relativedelta(years=settings.LICENCE_VALIDITY_YEARS)
     licence = Licence(
         application=application,
-        valid_from=on,
-        valid_until=on + relativedelta(years=settings.LICENCE_VALIDITY_YEARS),
+        valid_from=valid_from,
+        valid_until=valid_until,
         conditions=conditions,
+        supersedes=old,
     )
-    _insert_numbered(licence, prefix="CL", field_name="number", actor=actor, reason="Licence issued")
+    reason = f"Licence issued, superseding {old.number}" if old is not None else "Licence issued"
+    _insert_numbered(licence, prefix="CL", field_name="number", actor=actor, reason=reason)
+    if old is not None:
+        old.status_reason = f"Superseded by {licence.number} (amendment {application.reference})."
+        _save(old, actor, f"Superseded by {licence.number}", update_fields=["status", "status_reason"])
     return licence
+
+
+@transaction.atomic
+def request_amendment(*, actor: User, licence: Licence) -> Application:
+    """The licence holder asks for an amendment: a new draft request, a copy of the licensed one,
+    linked to the licence, to edit (more quantity or value, a later end date, a changed party),
+    then submitted, screened and reviewed like any other. One open amendment per licence."""
+    licence = Licence.objects.select_for_update(of=("self",)).select_related("application").get(pk=licence.pk)
+    original = licence.application
+    require_sales_owner(actor, original)
+    if licence.status not in LICENCE_AMENDABLE:
+        raise IllegalTransition(f"A licence that is {licence.get_status_display().lower()} cannot be amended.")
+    pending = licence.amendments.exclude(status__in=[Status.WITHDRAWN, Status.DENIED, Status.RETURNED]).first()
+    if pending is not None:
+        raise IllegalTransition(f"Licence {licence.number} already has an amendment under way: {pending.reference}.")
+    items = list(original.items.order_by("pk"))
+    data = ApplicationData(
+        type=original.type,
+        destination_country=original.destination_country,
+        end_use=original.end_use,
+        additional_info=original.additional_info,
+        parties=tuple(
+            PartyData(
+                role=p.role,
+                name=p.name,
+                country=p.country,
+                address=p.address,
+                date_of_birth=p.date_of_birth,
+                nationalities=p.nationalities,
+                id_numbers=p.id_numbers,
+            )
+            for p in original.parties.all()
+        ),
+        items=tuple(
+            ItemData(
+                eccn=i.eccn,
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                unit=i.unit,
+                model=i.model,
+                manufacturer=i.manufacturer,
+                reasons_for_control=i.reasons_for_control,
+                product_id=i.product_id,
+            )
+            for i in items
+        ),
+    )
+    amendment = create_application(actor=actor, data=data)
+    amendment.amends = licence
+    _save(amendment, actor, f"Amendment of licence {licence.number}", update_fields=["amends", "updated_at"])
+    for copy, source in zip(amendment.items.order_by("pk"), items, strict=True):
+        copy.carried_from = source
+        _save(copy, actor, f"Continues line {source.pk} of licence {licence.number}", update_fields=["carried_from"])
+    return amendment
 
 
 def _hit_for_review(hit: Hit) -> Hit:
@@ -821,10 +915,15 @@ def flag_cases(*, actor: User, reasons: dict[int, str], hold: bool) -> None:
 
 @transaction.atomic
 def expire_licences(*, actor: User, today: date | None = None) -> list[int]:
-    """Mark licences past their validity as expired (run daily by Celery beat); returns their ids."""
+    """Mark licences past their validity as expired (run daily by Celery beat); returns their ids.
+
+    Active, held and suspended licences all end on their last day; revoked and exhausted ones
+    have already ended.
+    """
     today = today or timezone.localdate()
     expired: list[int] = []
-    for licence in Licence.objects.select_for_update().filter(status=LicenceStatus.ACTIVE, valid_until__lt=today):
+    expirable = [status for (status, action) in LICENCE_TRANSITIONS if action == LicenceAction.EXPIRE]
+    for licence in Licence.objects.select_for_update().filter(status__in=expirable, valid_until__lt=today):
         licence.transition(LicenceAction.EXPIRE)
         _save(licence, actor, f"Expired: valid until {licence.valid_until}")
         expired.append(licence.pk)

@@ -107,26 +107,55 @@ OUTCOME_ACTIONS: dict[str, str] = {"approved": A.APPROVE, "denied": A.DENY, "ret
 class LicenceStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ON_HOLD = "on_hold", "On hold"
+    SUSPENDED = "suspended", "Suspended"
+    EXHAUSTED = "exhausted", "Exhausted"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+    SUPERSEDED = "superseded", "Superseded by an amendment"
 
 
 class LicenceAction(models.TextChoices):
     HOLD = "hold", "put on hold"
     RELEASE = "release", "release"
+    SUSPEND = "suspend", "suspend"
+    REINSTATE = "reinstate", "reinstate"
     REVOKE = "revoke", "revoke"
     EXPIRE = "expire", "expire"
+    EXHAUST = "exhaust", "mark exhausted"
+    REPLENISH = "replenish", "give balance back"
+    SUPERSEDE = "supersede", "supersede"
 
 
-# Within their validity and not ended: the licence's case stays open (re-screened, hits reviewable).
-LICENCE_IN_FORCE: tuple[str, ...] = (LicenceStatus.ACTIVE, LicenceStatus.ON_HOLD)
+L, LA = LicenceStatus, LicenceAction
+
+# Within their validity and not ended: the licence's case stays open (re-screened, hits
+# reviewable). A suspended licence may be reinstated, so its parties stay watched.
+LICENCE_IN_FORCE: tuple[str, ...] = (L.ACTIVE, L.ON_HOLD, L.SUSPENDED)
+
+# Only an active licence may be shipped against (15 CFR 750.7: shipments within its terms).
+LICENCE_SHIPPABLE: tuple[str, ...] = (L.ACTIVE,)
 
 LICENCE_TRANSITIONS: dict[tuple[str, str], str] = {
-    (LicenceStatus.ACTIVE, LicenceAction.HOLD): LicenceStatus.ON_HOLD,
-    (LicenceStatus.ON_HOLD, LicenceAction.RELEASE): LicenceStatus.ACTIVE,
-    (LicenceStatus.ON_HOLD, LicenceAction.REVOKE): LicenceStatus.REVOKED,
-    (LicenceStatus.ACTIVE, LicenceAction.EXPIRE): LicenceStatus.EXPIRED,
+    # Re-screening holds a licence when a party is newly listed; a reviewer releases it once the
+    # hits that held it are reviewed.
+    (L.ACTIVE, LA.HOLD): L.ON_HOLD,
+    (L.ON_HOLD, LA.RELEASE): L.ACTIVE,
+    # An officer's own pause (a listing under review, a doubtful end use), and its end.
+    (L.ACTIVE, LA.SUSPEND): L.SUSPENDED,
+    (L.SUSPENDED, LA.REINSTATE): L.ACTIVE,
+    # Revocation is final: no action leads out of it.
+    **{(status, LA.REVOKE): L.REVOKED for status in (L.ACTIVE, L.ON_HOLD, L.SUSPENDED, L.EXHAUSTED)},
+    # The daily expiry run ends every licence past its validity that has not otherwise ended.
+    **{(status, LA.EXPIRE): L.EXPIRED for status in (L.ACTIVE, L.ON_HOLD, L.SUSPENDED)},
+    # Shipments use the balance up; a reversal entry can give some back.
+    (L.ACTIVE, LA.EXHAUST): L.EXHAUSTED,
+    (L.EXHAUSTED, LA.REPLENISH): L.ACTIVE,
+    # An approved amendment issues a new version; the old one stays readable, its shipments carry over.
+    **{(status, LA.SUPERSEDE): L.SUPERSEDED for status in (L.ACTIVE, L.ON_HOLD, L.SUSPENDED, L.EXHAUSTED)},
 }
+
+# A licence its holder may ask to amend: issued and not ended.
+LICENCE_AMENDABLE: tuple[str, ...] = (L.ACTIVE, L.ON_HOLD, L.SUSPENDED, L.EXHAUSTED)
 
 
 class IllegalTransition(Conflict):
@@ -163,6 +192,12 @@ _PAST = {
     "propose": "put up for countersignature",
     "countersign": "countersigned",
     "send_back": "sent back to the decider",
+    "suspend": "suspended",
+    "reinstate": "reinstated",
+    "exhaust": "marked exhausted",
+    "replenish": "given balance back",
+    "ship": "shipped against",
+    "supersede": "superseded",
 }
 
 

@@ -26,6 +26,7 @@ from licensing.models import (
     LineItem,
     Party,
     Question,
+    Shipment,
     SignOff,
 )
 
@@ -38,6 +39,7 @@ NOISE_FIELDS = {
     "explanation",
     "file",
     "reply_received_at",
+    "status_reason",
 }
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -162,6 +164,8 @@ def _subject(model: type[models.Model], row: Any) -> str:
         return "Note to the applicant" if row.visible_to_applicant else "Internal note"
     if model is SignOff:
         return "Approval for countersignature"
+    if model is Shipment:
+        return f"{row.get_kind_display()} {row.reference} ({row.shipped_on})"
     return str(model._meta.verbose_name)
 
 
@@ -181,6 +185,10 @@ def _rationale(model: type[models.Model], row: Any, prev: Any | None) -> str:
         if prev is None:
             return "\n".join([str(row.rationale), *row.reasons])
         return str(row.countersign_reason)
+    if model is Licence and row.status_reason and (prev is None or prev.status != row.status):
+        return str(row.status_reason)
+    if model is Shipment:
+        return str(row.reason)
     reviewed = model is Hit and row.status in {Hit.Status.CLEARED, Hit.Status.CONFIRMED, Hit.Status.ACKNOWLEDGED}
     if reviewed and (prev is None or prev.status != row.status or prev.rationale != row.rationale):
         return str(row.rationale)
@@ -221,6 +229,7 @@ def build_timeline(application: Application, *, internal: bool = False) -> list[
         (Question, Question.history.filter(application_id=app_id)),
         (CaseNote, notes),
         (SignOff, SignOff.history.filter(application_id=app_id)),
+        (Shipment, Shipment.history.filter(licence__application_id=app_id)),
     ]
     assignees = Application.history.filter(id=app_id).values("assigned_to_id")
     users = dict(get_user_model().objects.filter(pk__in=assignees).values_list("pk", "username"))

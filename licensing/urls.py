@@ -42,6 +42,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("clearances/", views.clearances, name="clearances"),
     path("clearances/<int:pk>/", views.clearance, name="clearance"),
     path("clearances/<int:pk>/revoke/", views.clearance_revoke, name="clearance_revoke"),
+    path("licences/<int:pk>/", views.licence, name="licence"),
+    path("licences/<int:pk>/amend/", views.licence_amend, name="licence_amend"),
+    path("licences/<int:pk>/shipments/", views.shipment_create, name="shipment_create"),
+    path("licences/<int:pk>/<str:action>/", views.licence_action, name="licence_action"),
+    path("entities/<int:pk>/licences/", views.entity_licences, name="entity_licences"),
+    path("shipments/<int:pk>/reverse/", views.shipment_reverse, name="shipment_reverse"),
     path("<int:pk>/case-file/", exports.case_file, name="case_file"),
     path("<int:pk>/case-file.pdf", exports.case_file_pdf, name="case_file_pdf"),
 ]

@@ -15,15 +15,17 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from entities.models import Entity
 from lib.errors import Conflict
 from lib.permissions import role_required
 from lib.roles import Role, has_role
-from licensing import catalogue, services
+from licensing import catalogue, licences, services
 from licensing import impact as impact_of
 from licensing.country_chart import SHIPPED_DATE, ChartFormatError, load_chart, read_chart
 from licensing.filters import ApplicationFilter
@@ -40,8 +42,10 @@ from licensing.forms import (
     QuestionForm,
     QuestionWithdrawForm,
     RationaleForm,
+    ReasonForm,
     ReplyForm,
     RevokeForm,
+    ShipmentForm,
     SignOffPolicyForm,
     ThresholdPreviewForm,
     WithdrawForm,
@@ -56,13 +60,16 @@ from licensing.models import (
     CountryChart,
     Document,
     Hit,
+    Licence,
+    LineItem,
     Question,
     RememberedClearance,
+    Shipment,
     SignOff,
     SignOffPolicy,
     sees_internal,
 )
-from licensing.status import OPEN_STATUSES, Action, IllegalTransition, Status
+from licensing.status import LICENCE_AMENDABLE, OPEN_STATUSES, Action, IllegalTransition, LicenceAction, Status
 from licensing.timeline import build_timeline
 
 READ_ALL = (Role.REVIEWER, Role.AUDITOR, Role.COMPLIANCE_ADMIN)
@@ -752,3 +759,150 @@ def country_chart(request: HttpRequest) -> HttpResponse:
         "licensing/country_chart.html",
         {"charts": charts, "loads": loads, "may_load": may_load, "shipped_date": SHIPPED_DATE},
     )
+
+
+def _visible_licence(request: HttpRequest, pk: int) -> Licence:
+    queryset = Licence.objects.filter(application__in=Application.objects.for_user(request.user))
+    return get_object_or_404(queryset.select_related("application__applicant"), pk=pk)
+
+
+@login_required
+def licence(request: HttpRequest, pk: int, shipment_form: ShipmentForm | None = None) -> HttpResponse:
+    """A licence's page: its status and why, per line licensed, shipped and remaining, the ledger."""
+    found = _visible_licence(request, pk)
+    application = found.application
+    user = _user(request)
+    parties = list(application.parties.all())
+    balances = found.balances()
+    officer = has_role(user, Role.REVIEWER, Role.COMPLIANCE_ADMIN) and application.applicant_id != user.pk
+    holder = has_role(user, Role.SALES) and application.applicant_id == user.pk
+    shipments = list(
+        found.shipments.select_related("consignee", "recorded_by", "reverses").prefetch_related("lines__item")
+    )
+    reversed_ids = {s.reverses_id for s in shipments if s.reverses_id}
+    context = {
+        "licence": found,
+        "application": application,
+        "balances": balances,
+        "shipments": shipments,
+        "reversed_ids": reversed_ids,
+        "actions": [
+            (action, str(LicenceAction(action).label).capitalize())
+            for action in licences.OFFICER_ACTIONS
+            if officer and found.can(action)
+        ],
+        "waiting": licences.unreviewed_hits(application) if officer and found.can(LicenceAction.RELEASE) else [],
+        "may_ship": holder and found.shippable,
+        "may_amend": holder and found.status in LICENCE_AMENDABLE,
+        "superseded_by": Licence.objects.filter(supersedes=found).first(),
+        "may_reverse": holder or has_role(user, Role.COMPLIANCE_ADMIN),
+        "reason_form": ReasonForm(),
+        "shipment_form": shipment_form
+        or ShipmentForm(
+            parties=parties, items=[b.item for b in balances], initial={"shipped_on": timezone.localdate()}
+        ),
+    }
+    return render(request, "licensing/licence.html", context)
+
+
+@require_POST
+@role_required(Role.REVIEWER, Role.COMPLIANCE_ADMIN)
+def licence_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    found = _visible_licence(request, pk)
+    if action not in licences.OFFICER_ACTIONS:
+        raise Http404("No such licence action.")
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: licences.act(actor=_user(request), licence=found, action=action, reason=reason),
+        success=f"Licence {found.number}: {licences.OFFICER_ACTIONS[action].lower()}.",
+    )
+    return redirect("licensing:licence", pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES)
+def shipment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _visible_licence(request, pk)
+    items = list(LineItem.objects.filter(application_id=found.application_id).order_by("pk"))
+    form = ShipmentForm(request.POST, parties=found.application.parties.all(), items=items)
+    if not form.is_valid():
+        return licence(request, pk, shipment_form=form)
+    try:
+        shipment = licences.record_shipment(actor=_user(request), licence=found, data=form.to_data())
+    except IllegalTransition as exc:
+        messages.error(request, exc.message)
+        return redirect("licensing:licence", pk=pk)
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            form.add_error(None, message)
+        return licence(request, pk, shipment_form=form)
+    messages.success(request, f"Shipment {shipment.reference} recorded against {found.number}.")
+    return redirect("licensing:licence", pk=pk)
+
+
+@require_POST
+@role_required(Role.SALES, Role.COMPLIANCE_ADMIN)
+def shipment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Shipment.objects.filter(licence__application__in=Application.objects.for_user(request.user))
+    shipment = get_object_or_404(visible, pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: licences.reverse_shipment(actor=_user(request), shipment=shipment, reason=reason),
+        success=f"Shipment {shipment.reference} reversed.",
+    )
+    return redirect("licensing:licence", pk=shipment.licence_id)
+
+
+@role_required(Role.COMPLIANCE_ADMIN)
+def entity_licences(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suspend or revoke every licence whose parties hit an entity: a preview first, then one reason for all."""
+    entity = get_object_or_404(Entity, pk=pk)
+    source = request.POST if request.method == "POST" else request.GET
+    action = source.get("action", "")
+    form = ReasonForm(source)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if request.method == "POST":
+        expected = [int(x) for x in request.POST.getlist("licence") if x.isdigit()]
+        done = _attempt(
+            request,
+            lambda: licences.act_on_entity(
+                actor=_user(request), entity_id=entity.pk, action=action, reason=reason, expected=expected
+            ),
+            success=f"{licences.BULK_ACTIONS.get(action, action)}: {len(expected)} licence(s) touching {entity.name}.",
+        )
+        if done:
+            return redirect("entities:detail", pk=entity.pk)
+    preview = licences.touching_entity(entity.pk, action) if action in licences.BULK_ACTIONS else None
+    return render(
+        request,
+        "licensing/entity_licences.html",
+        {
+            "entity": entity,
+            "action": action,
+            "action_label": licences.BULK_ACTIONS.get(action, ""),
+            "actions": licences.BULK_ACTIONS.items(),
+            "reason": reason,
+            "reason_form": form if form.is_bound else ReasonForm(),
+            "preview": preview,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.SALES)
+def licence_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder asks for an amendment: a draft copy of the licensed request to edit and submit."""
+    found = _visible_licence(request, pk)
+    try:
+        amendment = services.request_amendment(actor=_user(request), licence=found)
+    except IllegalTransition as exc:
+        messages.error(request, exc.message)
+        return redirect("licensing:licence", pk=pk)
+    messages.success(
+        request, f"Amendment {amendment.reference} of {found.number} drafted: change what you need, then submit it."
+    )
+    return redirect("licensing:edit", pk=amendment.pk)

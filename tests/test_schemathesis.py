@@ -15,7 +15,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
-from tests.factories import make_entity
+from lib.roles import Role
+from tests.factories import make_entity, make_user
 
 # A test tool, pinned in requirements-dev.txt: without it this file says so instead of failing to import.
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (requirements-dev.txt)")
@@ -63,6 +64,12 @@ def listed(in_test_transaction: None, compliance_admin: User) -> None:
     make_entity("Rostec State Corporation", actor=compliance_admin, country="RU")
 
 
+@pytest.fixture
+def integration(db: None) -> User:
+    # An order system's account too: the export check is its endpoint.
+    return make_user(Role.INTEGRATION, username="order-system")
+
+
 @schema.parametrize()
 @settings(
     max_examples=8,
@@ -72,9 +79,9 @@ def listed(in_test_transaction: None, compliance_admin: User) -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_its_schema_for_a_reviewer_and_a_salesperson(
-    case: Any, listed: None, reviewer: User, sales: User
+    case: Any, listed: None, reviewer: User, sales: User, integration: User
 ) -> None:
-    for user in (reviewer, sales):
+    for user in (reviewer, sales, integration):
         token, _ = Token.objects.get_or_create(user=user)
         case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, checks=CHECKS)
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from lib.roles import Role
 from licensing import services
-from licensing.models import Application
+from licensing.models import Application, Licence
 from licensing.services import ApplicationData, ItemData, PartyData
 from tests.factories import make_user
 
@@ -82,3 +82,10 @@ def assessment_for(
         "no_risk_to_national_security": True,
         "grounds": grounds,
     }
+
+
+def make_licence(*, applicant: User, reviewer: User, **kwargs: Any) -> Licence:
+    """An approved request's licence, issued today through the real decision service."""
+    application = make_application(applicant=applicant, assigned_to=reviewer, **kwargs)
+    services.decide(actor=reviewer, application=application, outcome="approved", rationale="General merchandise.")
+    return Licence.objects.select_related("application").get(application=application)
