@@ -69,7 +69,8 @@ def test_the_dry_run_pairs_renamed_and_refiled_entries_and_lists_each_once(
     paired = {p["old_name"]: p for p in result.paired}
     assert set(paired) == {ACTEAM, EITOM, KONG_FAT}
     assert paired[EITOM]["new_name"] == ELTOM
-    assert {"same name", "same address", "same Federal Register citation"} <= set(paired[ACTEAM]["evidence"])
+    evidence: Any = paired[ACTEAM]["evidence"]
+    assert {"same name", "same address", "same Federal Register citation"} <= set(evidence)
     assert (result.added, result.removed, result.changed) == (1, 1, 4)
     assert result.added_names == [NEW]
     assert result.removed_names == [REMOVED]
@@ -140,7 +141,7 @@ def test_the_admin_applies_the_previewed_file_without_uploading_it_again_and_can
     # Applied once: the preview's file went with the preview, the applied copy is kept for audit.
     preview.refresh_from_db()
     assert preview.files_purged_at is not None
-    assert applied.file.storage.exists(applied.file.name)
+    assert applied.file.name and applied.file.storage.exists(applied.file.name)
     page = client.get(reverse("entities:import_job", args=[preview.pk])).content.decode()
     assert "Apply this file" not in page and f"Applied as import {applied.pk}" in page
 

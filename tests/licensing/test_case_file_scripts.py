@@ -63,8 +63,9 @@ def test_names_and_addresses_in_every_script_come_back_out_of_the_pdf_as_text(
     reader = pypdf.PdfReader(io.BytesIO(response.content))
     embedded = set()
     for page in reader.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for ref in (resources.get("/Font") or {}).values():
+            font: Any = ref.get_object()
             descendants = font.get("/DescendantFonts")
             descriptor = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
             if descriptor is not None and "/FontFile2" in descriptor.get_object():

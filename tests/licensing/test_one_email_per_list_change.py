@@ -73,7 +73,7 @@ def test_one_import_sends_each_person_one_email_listing_all_their_cases(
     ]
     assert all(len(m.to) == 1 for m in mail.outbox)
     for message in mail.outbox:
-        assert first.reference in message.body and second.reference in message.body
+        assert str(first.reference) in message.body and str(second.reference) in message.body
         assert "Arm-Bekar LLC" in message.body and "Hermine Kocharyan" in message.body
         assert message.subject.startswith("New screening hits on 2 requests")
 
