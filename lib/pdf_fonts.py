@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import tempfile
 import threading
@@ -67,16 +68,16 @@ def _cjk_source() -> Path:
     return _package_dir("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"
 
 
-@lru_cache(maxsize=1)
 def _cjk_font() -> Any:
-    """The CJK source font, opened lazily once per process (outlines are read per glyph)."""
+    """The CJK source font, opened lazily (outlines are read per glyph). Opened afresh for each
+    subset: a second subset drawn from a font object an earlier one used came out without glyphs."""
     from fontTools.ttLib import TTFont
 
     return TTFont(str(_cjk_source()), lazy=True)
 
 
 @lru_cache(maxsize=1)
-def _cjk_cmap() -> dict[int, str]:
+def _cjk_cmap() -> dict[int, str]:  # the character map alone is safe to keep
     return dict(_cjk_font().getBestCmap())
 
 
@@ -88,7 +89,8 @@ def cjk_font_for(characters: str) -> Path:
     """A TrueType font holding just these characters' CJK glyphs (cached on disk by character set)."""
     cmap = _cjk_cmap()
     wanted = sorted({ord(c) for c in characters if ord(c) in cmap})
-    digest = hashlib.sha256(",".join(map(str, wanted)).encode()).hexdigest()[:24]
+    # "v2": files from before the build was made safe across processes are not trusted.
+    digest = hashlib.sha256(("v4:" + ",".join(map(str, wanted))).encode()).hexdigest()[:24]
     cache_dir = _cache_dir()
     path = cache_dir / f"cjk-{digest}.ttf"
     if path.exists():
@@ -96,13 +98,14 @@ def cjk_font_for(characters: str) -> Path:
     with _build_lock:
         if not path.exists():
             cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{threading.get_ident()}.part")
-            _build_cjk_subset(wanted, partial)
+            # Unique per process and thread: two test or web processes may build the same set at once.
+            partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")
+            _build_cjk_subset(wanted, partial, name=f"ClearanceCJK{digest}")
             partial.replace(path)  # atomic: another process never reads half a font
     return path
 
 
-def _build_cjk_subset(codepoints: list[int], target: Path) -> None:
+def _build_cjk_subset(codepoints: list[int], target: Path, *, name: str) -> None:
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -125,7 +128,8 @@ def _build_cjk_subset(codepoints: list[int], target: Path) -> None:
     builder.setupHorizontalMetrics({name: metrics[name] for name in names})
     hhea = source["hhea"]
     builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
-    builder.setupNameTable({"familyName": "Clearance CJK", "styleName": "Regular"})
+    # reportlab keeps faces by their PostScript name: each subset needs a name of its own.
+    builder.setupNameTable({"familyName": name, "styleName": "Regular", "psName": f"{name}-Regular"})
     builder.setupOS2(
         sTypoAscender=hhea.ascent, sTypoDescender=hhea.descent, usWinAscent=hhea.ascent, usWinDescent=-hhea.descent
     )
@@ -154,11 +158,17 @@ def with_script_fonts(html: str) -> str:
         parts[i] = _RUN.sub(_wrap, parts[i])
     faces = [f"@font-face {{ font-family: NotoSans; src: url('{latin_font()}'); }}"]
     faces.append(f"@font-face {{ font-family: NotoSansArabic; src: url('{arabic_font()}'); }}")
+    # Each character set is its own font file; xhtml2pdf (reportlab) registers a family once per
+    # process by name, so the family is named after its file or a later PDF would get the glyphs
+    # of the first one.
+    cjk_family = "ClearanceCJK"
     if cjk_text:
-        faces.append(f"@font-face {{ font-family: ClearanceCJK; src: url('{cjk_font_for(''.join(cjk_text))}'); }}")
+        subset = cjk_font_for("".join(cjk_text))
+        cjk_family = f"ClearanceCJK{subset.stem.removeprefix('cjk-')}"
+        faces.append(f"@font-face {{ font-family: {cjk_family}; src: url('{subset}'); }}")
     style = (
         "<style>" + " ".join(faces) + " * { font-family: NotoSans; } "
-        ".script-arabic { font-family: NotoSansArabic; } .script-cjk { font-family: ClearanceCJK; }</style>"
+        f".script-arabic {{ font-family: NotoSansArabic; }} .script-cjk {{ font-family: {cjk_family}; }}</style>"
     )
     return "".join(parts).replace("</head>", style + "</head>", 1)
 

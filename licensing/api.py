@@ -565,7 +565,11 @@ class AssignCasesView(APIView):
     permission_classes = [HasRole]
     write_roles = (Role.COMPLIANCE_ADMIN,)
 
-    @extend_schema(request=AssignCasesSerializer, responses=ApplicationSerializer(many=True))
+    @extend_schema(
+        operation_id="v1_applications_assign_many",
+        request=AssignCasesSerializer,
+        responses=ApplicationSerializer(many=True),
+    )
     def post(self, request: Request) -> Response:
         body = AssignCasesSerializer(data=request.data)
         body.is_valid(raise_exception=True)

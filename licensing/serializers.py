@@ -3,6 +3,7 @@ rules (who may do what, which move is legal, what submit needs) live in licensin
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -358,6 +359,9 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
                     {f: getattr(i, f) for f in ItemData.__dataclass_fields__ if f != "id"} | {"id": i.pk}
                     for i in current.items.all()
                 ]
+        # A PATCH is partial all the way down, so a row may arrive without a field the row needs.
+        _require_fields("parties", PartyData, values.get("parties", []))
+        _require_fields("items", ItemData, values.get("items", []))
         return ApplicationData(
             type=values.get("type", Application.Type.EXPORT),
             destination_country=values.get("destination_country", ""),
@@ -369,6 +373,19 @@ class ApplicationWriteSerializer(serializers.ModelSerializer[Application]):
                 ItemData(**{k: v for k, v in dict(i).items() if k != "total"}) for i in values.get("items", [])
             ),
         )
+
+
+def _require_fields(name: str, row_type: Any, rows: Any) -> None:
+    """A 400 naming what a party or item row lacks, rather than a TypeError building it."""
+    needed = [
+        f.name
+        for f in dataclasses.fields(row_type)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    for position, row in enumerate(rows):
+        missing = [field for field in needed if field not in dict(row)]
+        if missing:
+            raise serializers.ValidationError({name: [f"Row {position + 1} needs {', '.join(missing)}."]})
 
 
 def _text(**kwargs: Any) -> serializers.CharField:

@@ -1356,6 +1356,7 @@ def confirm_classification(
     return product
 
 
+@transaction.atomic
 def assign_cases(*, actor: User, applications: Sequence[Application], reviewer: User) -> list[Application]:
     """A Compliance admin assigns (or reassigns) one or many cases to a reviewer, all or none.
 

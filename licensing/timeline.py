@@ -80,9 +80,9 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any] | Non
 
 
 def _value(model: type[models.Model], name: str, value: Any, users: dict[int, str]) -> str:
-    """A changed value as a person reads it: choice labels, usernames, yes/no."""
+    """A changed value as a person reads it: choice labels, usernames, yes/no, "—" for nothing."""
     if value is None or value == "":
-        return ""
+        return "—"
     model_field = _field(model, name)
     if model_field is None:
         return str(value)

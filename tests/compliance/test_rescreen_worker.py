@@ -101,7 +101,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(start_work
     # the visibility timeout (4 s for the test workers) has passed and a worker starts polling.
     time.sleep(VISIBILITY_TIMEOUT + 1)
     start_worker()
-    job = wait_for(finished(job_id), timeout=40, message="the job to finish on the second worker")
+    job = wait_for(finished(job_id), timeout=120, message="the job to finish on the second worker")
     assert (job.done_chunks, job.total_chunks, job.hits_found, job.new_hits) == (4, 4, 4, 4)
     for case, entity in zip(cases, added, strict=True):
         assert Hit.objects.filter(party__application=case).values_list("entity", flat=True).get() == entity.pk

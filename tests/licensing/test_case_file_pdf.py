@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from licensing import services
 from licensing.models import Application, Hit
 from tests.factories import make_entity
-from tests.licensing.factories import make_application, party
+from tests.licensing.factories import assessment_for, make_application, party
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ CLEARED = "A different Huawei subsidiary, not named in the listing."
 
 
 @pytest.fixture
-def ten_hit_case(reviewer: User, compliance_admin: User) -> Application:
+def ten_hit_case(reviewer: User, reviewer2: User, compliance_admin: User) -> Application:
     for country in COUNTRIES:
         make_entity("Huawei Technologies Co., Ltd.", actor=compliance_admin, country=country, aliases=("Huawei",))
     application = make_application(
@@ -46,7 +46,10 @@ def ten_hit_case(reviewer: User, compliance_admin: User) -> Application:
         rationale="EAR99 housings only: general merchandise.",
         conditions="No re-export without consent.",
         override_reason="No threat to national security: plastic housings carry no technology.",
+        assessment=assessment_for(application),
     )
+    # Overriding a denial policy needs a second reviewer's countersignature before the licence issues.
+    services.countersign(actor=reviewer2, application=application, agree=True)
     return application
 
 

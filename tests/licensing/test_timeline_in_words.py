@@ -25,15 +25,16 @@ def test_the_timeline_names_people_and_values_in_words(
     services.assign(actor=reviewer, application=application)
     services.flag_cases(actor=reviewer, reasons={application.pk: "New screening hit on list version 2"}, hold=False)
 
-    changes = [c for e in build_timeline(application) for c in e.changes]
+    # The reviewers' timeline: who a case is assigned to is not shown to the applicant.
+    changes = [c for e in build_timeline(application, internal=True) for c in e.changes]
     assigned = next(c for c in changes if c["field"] == "assigned_to")
-    assert (assigned["label"], assigned["old"], assigned["new"]) == ("Assigned to", "—", reviewer.username)
+    assert (assigned["label"].capitalize(), assigned["old"], assigned["new"]) == ("Assigned to", "—", reviewer.username)
     attention = next(c for c in changes if c["field"] == "needs_attention")
     assert (attention["old"], attention["new"]) == ("no", "yes")
 
     page = client_for(reviewer).get(reverse("licensing:detail", args=[application.pk])).content.decode()
     timeline = page[page.index('id="timeline-heading"') :]
-    assert f"Assigned to: — → {reviewer.username}" in timeline
+    assert f"Assigned to: “—” → “{reviewer.username}”" in timeline
     assert "needs_attention" not in timeline and "assigned_to" not in timeline
     assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{6}", timeline), "no microseconds"
     assert f"Request {application.reference} created" in timeline, "the draft's rows carry today's reference"
