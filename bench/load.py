@@ -298,7 +298,10 @@ def _seed(env: dict[str, str], requests: int) -> dict[str, str]:
             application = services.assign(actor=reviewer, application=application)
             for hit in Hit.objects.filter(party__application=application):
                 services.clear_hit(actor=reviewer, hit=hit, rationale="Different company.")
-            services.decide(actor=reviewer, application=application, outcome="approved", rationale="Fine.")
+            made = services.decide(actor=reviewer, application=application, outcome="approved", rationale="Fine.")
+            if not isinstance(made, services.Decision):
+                other = next(r for r in reviewers if r != reviewer)
+                services.countersign(actor=other, application=application, agree=True)
     out["BENCH_CASE_IDS"] = ",".join(str(i) for i in ids)
 
     # The export check's caller, and a licence with room for every order of the run.
@@ -320,7 +323,10 @@ def _seed(env: dict[str, str], requests: int) -> dict[str, str]:
     )
     application = services.submit(actor=sales[0], application=services.create_application(actor=sales[0], data=data))
     application = services.assign(actor=reviewers[0], application=application)
-    services.decide(actor=reviewers[0], application=application, outcome="approved", rationale="Fine.")
+    made = services.decide(actor=reviewers[0], application=application, outcome="approved", rationale="Fine.")
+    if not isinstance(made, services.Decision):
+        # Over the sign-off value threshold: a second reviewer countersigns before the licence issues.
+        services.countersign(actor=reviewers[1], application=application, agree=True)
     out["BENCH_LICENCE"] = str(Licence.objects.get(application=application).number)
     return out
 
