@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -131,6 +132,13 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], *, success: str, w
     return True
 
 
+def _flash_errors(request: HttpRequest, form: forms.Form, what: str) -> None:
+    """Each of a form's errors as a message ("Note: ..."), for forms posted from the case page."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, f"{what}: {error}")
+
+
 @role_required(Role.SALES)
 def mine(request: HttpRequest) -> HttpResponse:
     applications = (
@@ -176,9 +184,7 @@ def _form_page(request: HttpRequest, application: Application | None) -> HttpRes
 def _attach(request: HttpRequest, application: Application) -> None:
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"Document: {error}")
+        _flash_errors(request, form, "Document")
         return
     _attempt(
         request,
@@ -329,9 +335,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible(request, pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"Document: {error}")
+        _flash_errors(request, form, "Document")
         return redirect("licensing:edit", pk=pk)
     _attempt(
         request,
@@ -600,9 +604,7 @@ def ask_question(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible(request, pk)
     form = QuestionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"Question: {error}")
+        _flash_errors(request, form, "Question")
         return redirect("licensing:detail", pk=pk)
     text = form.cleaned_data["text"]
     _attempt(
@@ -624,9 +626,7 @@ def reply_question(request: HttpRequest, pk: int) -> HttpResponse:
     question = _visible_question(request, pk)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"Answer: {error}")
+        _flash_errors(request, form, "Answer")
         return redirect("licensing:detail", pk=question.application_id)
     _attempt(
         request,
@@ -661,9 +661,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     application = _visible(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"Note: {error}")
+        _flash_errors(request, form, "Note")
         return redirect("licensing:detail", pk=pk)
     _attempt(
         request,
